@@ -1,0 +1,54 @@
+//! citail keeps the last lines of failed CI steps so a fix-CI agent can read them.
+//!
+//! A [`Store`] is a redb file of log tails keyed by `(repo, head_sha, created_at)`. Ingesting a
+//! [`NewLog`] validates it, keeps its tail ([`truncate_tail`]: last 200 lines or 32 KiB by
+//! default) and replaces any earlier row for the same step. [`Store::logs_for`] returns the rows
+//! of one commit, oldest first, and [`render_prompt_block`] turns them into the text appended to
+//! the agent's prompt. [`Store::prune`] deletes rows past their retention (14 days by default).
+//!
+//! ```
+//! use citail::{NewLog, Options, Store};
+//! # let dir = tempfile::tempdir()?;
+//! let store = Store::open(dir.path().join("ci-logs.redb"), Options::default())?;
+//! let sha = "0123456789abcdef0123456789abcdef01234567";
+//! store.ingest(&NewLog {
+//!     repo: "acme/widgets", run_id: "812", job_id: "3", step_name: "test",
+//!     head_sha: sha, conclusion: "failure",
+//!     log_tail: "running 3 tests\ntest parse ... FAILED\n",
+//! })?;
+//! let rows = store.logs_for("acme/widgets", sha)?;
+//! let prompt = citail::render_prompt_block(&rows, 64 * 1024);
+//! assert!(prompt.contains("test parse ... FAILED"));
+//! # Ok::<(), citail::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::dbg_macro
+)]
+#![warn(clippy::pedantic)]
+#![allow(
+    clippy::module_name_repetitions,
+    clippy::must_use_candidate,
+    clippy::doc_markdown
+)]
+
+mod clock;
+mod error;
+mod layout;
+mod model;
+mod options;
+mod registry;
+mod render;
+mod store;
+mod truncate;
+mod validate;
+
+pub use error::{Error, Result};
+pub use model::{CiLog, Ingested, NewLog, Stats};
+pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
+pub use render::render_prompt_block;
+pub use store::{Store, SCHEMA_VERSION};
+pub use truncate::{count_lines, truncate_tail};

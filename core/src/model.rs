@@ -1,0 +1,125 @@
+//! The values that cross the API: what a workflow posts, what an ingest reports, what a lookup
+//! returns.
+
+/// One failed step's log tail as the workflow posts it; borrowed, so ingesting copies only what
+/// is stored.
+///
+/// ```
+/// let log = citail::NewLog {
+///     repo: "acme/widgets",
+///     run_id: "812",
+///     job_id: "3",
+///     step_name: "test",
+///     head_sha: "0123456789abcdef0123456789abcdef01234567",
+///     conclusion: "failure",
+///     log_tail: "error: 1 test failed\n",
+/// };
+/// assert!(log.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewLog<'a> {
+    /// `<owner>/<name>`, each part 1–100 of `[A-Za-z0-9_.-]`, neither part `.` or `..`.
+    pub repo: &'a str,
+    /// The workflow run id; non-empty, at most 128 bytes.
+    pub run_id: &'a str,
+    /// The job id within the run; non-empty, at most 128 bytes.
+    pub job_id: &'a str,
+    /// The failed step's name; non-empty, at most 256 bytes, no control characters.
+    pub step_name: &'a str,
+    /// The commit the run tested: 40 or 64 hex digits, any case (stored lowercase).
+    pub head_sha: &'a str,
+    /// How the step ended, e.g. `failure`: non-empty, at most 32 bytes of `[a-z_]`.
+    pub conclusion: &'a str,
+    /// The end of the step's output; may be empty. Truncated before storage.
+    pub log_tail: &'a str,
+}
+
+/// What [`Store::ingest`](crate::Store::ingest) stored.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+/// # let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "test",
+/// #     head_sha: &"a".repeat(40), conclusion: "failure", log_tail: "x\n" };
+/// let ingested = store.ingest_at(&log, 1_000)?;
+/// assert_eq!((ingested.created_at, ingested.stored_lines, ingested.truncated), (1_000, 1, false));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    /// The row's id; unique in the file, increasing with every ingest.
+    pub id: u64,
+    /// Creation time, epoch milliseconds.
+    pub created_at: u64,
+    /// Bytes of tail kept.
+    pub stored_bytes: usize,
+    /// Lines of tail kept.
+    pub stored_lines: usize,
+    /// Whether the tail was shortened to fit the limits.
+    pub truncated: bool,
+    /// Whether a row with the same identity (repo, head_sha, run_id, job_id, step_name) was
+    /// replaced.
+    pub replaced: bool,
+}
+
+/// A stored row, as [`Store::logs_for`](crate::Store::logs_for) returns it.
+///
+/// ```
+/// let log = citail::CiLog {
+///     id: 1, repo: "a/b".into(), head_sha: "a".repeat(40), run_id: "1".into(),
+///     job_id: "2".into(), step_name: "test".into(), conclusion: "failure".into(),
+///     log_tail: "boom\n".into(), created_at: 0, truncated: false,
+///     original_bytes: 5, original_lines: 1,
+/// };
+/// assert!(citail::render_prompt_block(&[log], 10_000).contains("boom"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiLog {
+    /// The row's id.
+    pub id: u64,
+    /// `<owner>/<name>`.
+    pub repo: String,
+    /// Lowercase hex commit id.
+    pub head_sha: String,
+    /// Workflow run id.
+    pub run_id: String,
+    /// Job id.
+    pub job_id: String,
+    /// Step name.
+    pub step_name: String,
+    /// How the step ended.
+    pub conclusion: String,
+    /// The stored tail: a suffix of what was posted.
+    pub log_tail: String,
+    /// Creation time, epoch milliseconds.
+    pub created_at: u64,
+    /// Whether `log_tail` is shorter than what was posted.
+    pub truncated: bool,
+    /// Bytes posted.
+    pub original_bytes: usize,
+    /// Lines posted.
+    pub original_lines: usize,
+}
+
+/// A summary of a store, from [`Store::stats`](crate::Store::stats).
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+/// let stats = store.stats()?;
+/// assert_eq!((stats.rows, stats.oldest_created_at), (0, None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Rows stored, expired-but-unpruned ones included.
+    pub rows: u64,
+    /// Sum of stored tail bytes.
+    pub stored_bytes: u64,
+    /// Oldest `created_at`, if any row exists.
+    pub oldest_created_at: Option<u64>,
+    /// Newest `created_at`, if any row exists.
+    pub newest_created_at: Option<u64>,
+    /// Size of the database file on disk.
+    pub file_bytes: u64,
+}

@@ -1,0 +1,190 @@
+//! Store configuration with documented defaults.
+
+use crate::{Error, Result};
+
+/// One day in milliseconds.
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// How a [`Store`](crate::Store) validates, truncates, keeps and commits rows.
+///
+/// Every setter documents its default; [`Options::default`] gives all of them. Values are checked
+/// by [`Store::open`](crate::Store::open), which returns [`Error::InvalidOption`] rather than
+/// panicking on an out-of-range value.
+///
+/// ```
+/// let options = citail::Options::default()
+///     .retention_ms(7 * 24 * 60 * 60 * 1000)
+///     .max_lines(100);
+/// assert_eq!(options.get_max_lines(), 100);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Options {
+    retention_ms: u64,
+    max_lines: usize,
+    max_stored_bytes: usize,
+    max_input_bytes: usize,
+    durable: bool,
+    cache_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            retention_ms: 14 * DAY_MS,
+            max_lines: 200,
+            max_stored_bytes: 32 * 1024,
+            max_input_bytes: 64 * 1024,
+            durable: true,
+            cache_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Largest accepted `max_input_bytes`: a tail is a tail, not a whole build log.
+pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
+
+impl Options {
+    /// How long a row is kept, in milliseconds. Rows with `created_at < now - retention` are
+    /// hidden from lookups and deleted by [`Store::prune`](crate::Store::prune).
+    /// Default: 14 days. Must be at least 1.
+    pub fn retention_ms(mut self, ms: u64) -> Self {
+        self.retention_ms = ms;
+        self
+    }
+
+    /// Most lines kept from the end of each tail. Default: 200. Must be at least 1.
+    pub fn max_lines(mut self, lines: usize) -> Self {
+        self.max_lines = lines;
+        self
+    }
+
+    /// Most UTF-8 bytes kept from the end of each tail. Default: 32 KiB. Must be at least 1 and
+    /// at most `max_input_bytes`.
+    pub fn max_stored_bytes(mut self, bytes: usize) -> Self {
+        self.max_stored_bytes = bytes;
+        self
+    }
+
+    /// Largest tail accepted at all; anything longer is [`Error::PayloadTooLarge`].
+    /// Default: 64 KiB. At most [`MAX_INPUT_BYTES_LIMIT`].
+    pub fn max_input_bytes(mut self, bytes: usize) -> Self {
+        self.max_input_bytes = bytes;
+        self
+    }
+
+    /// Whether each write is fsynced before it is acknowledged. Default: `true`.
+    ///
+    /// With `false`, an acknowledged row can be lost in a crash; meant for throwaway stores in
+    /// tests only.
+    pub fn durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
+    }
+
+    /// Page cache given to redb, in bytes. Default: 32 MiB. The first `open` of a path decides
+    /// it for every handle sharing that database.
+    pub fn cache_bytes(mut self, bytes: usize) -> Self {
+        self.cache_bytes = bytes;
+        self
+    }
+
+    /// Retention in milliseconds.
+    #[must_use]
+    pub fn get_retention_ms(&self) -> u64 {
+        self.retention_ms
+    }
+    /// Line cap on stored tails.
+    #[must_use]
+    pub fn get_max_lines(&self) -> usize {
+        self.max_lines
+    }
+    /// Byte cap on stored tails.
+    #[must_use]
+    pub fn get_max_stored_bytes(&self) -> usize {
+        self.max_stored_bytes
+    }
+    /// Byte cap on submitted tails.
+    #[must_use]
+    pub fn get_max_input_bytes(&self) -> usize {
+        self.max_input_bytes
+    }
+    /// Whether commits are durable.
+    #[must_use]
+    pub fn get_durable(&self) -> bool {
+        self.durable
+    }
+    /// redb cache size in bytes.
+    #[must_use]
+    pub fn get_cache_bytes(&self) -> usize {
+        self.cache_bytes
+    }
+
+    /// Checks every value; called by [`Store::open`](crate::Store::open).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the first offending option.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |option, reason: &str| {
+            Err(Error::InvalidOption {
+                option,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.retention_ms == 0 {
+            return bad("retention_ms", "must be at least 1");
+        }
+        if self.max_lines == 0 {
+            return bad("max_lines", "must be at least 1");
+        }
+        if self.max_stored_bytes == 0 {
+            return bad("max_stored_bytes", "must be at least 1");
+        }
+        if self.max_input_bytes > MAX_INPUT_BYTES_LIMIT {
+            return bad("max_input_bytes", "must be at most 16 MiB");
+        }
+        if self.max_stored_bytes > self.max_input_bytes {
+            return bad("max_stored_bytes", "must not exceed max_input_bytes");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented_values() {
+        let o = Options::default();
+        assert!(o.validate().is_ok());
+        assert_eq!(o.get_retention_ms(), 14 * DAY_MS);
+        assert_eq!(o.get_max_lines(), 200);
+        assert_eq!(o.get_max_stored_bytes(), 32 * 1024);
+        assert_eq!(o.get_max_input_bytes(), 64 * 1024);
+        assert!(o.get_durable());
+    }
+
+    #[test]
+    fn each_bad_value_names_its_option() {
+        let cases = [
+            (Options::default().retention_ms(0), "retention_ms"),
+            (Options::default().max_lines(0), "max_lines"),
+            (Options::default().max_stored_bytes(0), "max_stored_bytes"),
+            (
+                Options::default().max_input_bytes(MAX_INPUT_BYTES_LIMIT + 1),
+                "max_input_bytes",
+            ),
+            (
+                Options::default().max_input_bytes(10).max_stored_bytes(11),
+                "max_stored_bytes",
+            ),
+        ];
+        for (options, name) in cases {
+            match options.validate() {
+                Err(Error::InvalidOption { option, .. }) => assert_eq!(option, name),
+                other => panic!("{name}: expected InvalidOption, got {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! One redb `Database` per file per process.
+//!
+//! redb locks its file, so a second `Database` on the same path fails even inside one process.
+//! The registry maps each canonical path to a weak handle of the open database: a second
+//! [`Store::open`](crate::Store::open) of the path shares it, and the file is closed when the last
+//! [`Store`](crate::Store) sharing it is dropped.
+//!
+//! Invariant: a registry entry whose weak handle is dead means that database is being closed
+//! right now; its `Drop` removes the entry after the file lock is released. An `open` that sees
+//! such an entry waits for the close instead of racing it for the lock.
+
+use crate::{Error, Options, Result};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+static REGISTRY: LazyLock<Mutex<HashMap<PathBuf, Weak<SharedDb>>>> = LazyLock::new(Mutex::default);
+
+/// How long an `open` waits for a concurrent close of the same path.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// An open database and the canonical path it is registered under.
+pub(crate) struct SharedDb {
+    db: Option<redb::Database>,
+    path: PathBuf,
+}
+
+impl SharedDb {
+    pub(crate) fn db(&self) -> Result<&redb::Database> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| Error::Storage(redb::Error::DatabaseClosed))
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for SharedDb {
+    fn drop(&mut self) {
+        let mut map = lock();
+        drop(self.db.take());
+        if map
+            .get(&self.path)
+            .is_some_and(|weak| weak.strong_count() == 0)
+        {
+            map.remove(&self.path);
+        }
+    }
+}
+
+fn lock() -> MutexGuard<'static, HashMap<PathBuf, Weak<SharedDb>>> {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Returns the database open at `path` in this process, or opens it with `init` run once on it.
+pub(crate) fn open_shared(
+    path: &Path,
+    options: &Options,
+    init: impl Fn(&redb::Database) -> Result<()>,
+) -> Result<Arc<SharedDb>> {
+    let key = canonical(path)?;
+    let deadline = Instant::now() + CLOSE_WAIT;
+    loop {
+        let mut map = lock();
+        match map.get(&key).map(Weak::upgrade) {
+            Some(Some(shared)) => return Ok(shared),
+            Some(None) if Instant::now() < deadline => {
+                drop(map);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Some(None) => return Err(Error::Locked { path: key }),
+            None => {
+                let db = create(&key, options)?;
+                init(&db)?;
+                let shared = Arc::new(SharedDb {
+                    db: Some(db),
+                    path: key.clone(),
+                });
+                map.insert(key, Arc::downgrade(&shared));
+                return Ok(shared);
+            }
+        }
+    }
+}
+
+/// The path made absolute with symlinks resolved; the file itself need not exist yet.
+fn canonical(path: &Path) -> Result<PathBuf> {
+    if let Ok(full) = path.canonicalize() {
+        return Ok(full);
+    }
+    let name = path.file_name().ok_or_else(|| Error::InvalidOption {
+        option: "path",
+        reason: format!("{} does not name a file", path.display()),
+    })?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.canonicalize()?,
+        _ => std::env::current_dir()?,
+    };
+    Ok(parent.join(name))
+}
+
+/// Opens or creates the redb file. A panic inside redb (it may panic on some damaged files) is
+/// caught and reported as [`Error::Corrupt`].
+fn create(path: &Path, options: &Options) -> Result<redb::Database> {
+    let mut builder = redb::Builder::new();
+    builder.set_cache_size(options.get_cache_bytes());
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)))
+        .map_err(|panic| {
+            Error::corrupt(format!(
+                "opening {}: {}",
+                path.display(),
+                panic_message(&panic)
+            ))
+        })?;
+    opened.map_err(|err| match err {
+        redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
+            path: path.to_owned(),
+        },
+        other => Error::from(redb::Error::from(other)),
+    })
+}
+
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}

@@ -1,0 +1,405 @@
+//! [`Store`]: ingest, lookup, prune and stats over the tables of [`crate::layout`].
+
+use crate::layout::{
+    delete_tail, get_tail, put_tail, RowValue, BY_TIME, IDENTITY, META, META_NEXT_ID, META_ROWS,
+    META_SCHEMA, META_STORED_BYTES, ROWS, TAILS,
+};
+use crate::registry::{open_shared, SharedDb};
+use crate::validate::{normalize_sha, validate_repo};
+use crate::{
+    clock, count_lines, truncate_tail, CiLog, Error, Ingested, NewLog, Options, Result, Stats,
+};
+use redb::{Durability, ReadableDatabase, ReadableTable, WriteTransaction};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The schema version this build writes and the newest it reads.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Rows deleted per write transaction by [`Store::prune`], so a large backlog never holds the
+/// writer for long.
+const PRUNE_BATCH: usize = 512;
+
+/// A handle on a citail database file. `Send + Sync`; share it behind an `Arc`.
+///
+/// Opening the same path twice in one process shares one underlying database (see
+/// [`Store::open`]); a second process gets [`Error::Locked`]. Every write is one redb transaction:
+/// it lands whole or not at all, and with [`Options::durable`] (the default) it is fsynced before
+/// the call returns.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// let store = citail::Store::open(dir.path().join("logs.redb"), citail::Options::default())?;
+/// let shared = std::sync::Arc::new(store);
+/// std::thread::spawn(move || shared.stats()).join().expect("thread")?;
+/// # Ok::<(), citail::Error>(())
+/// ```
+pub struct Store {
+    shared: Arc<SharedDb>,
+    options: Options,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.shared.path())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens the database at `path`, creating the file if it does not exist.
+    ///
+    /// A second `open` of the same file in this process shares the open database (each handle
+    /// keeps its own `options`, except `cache_bytes`, which the first open decides).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a bad option, [`Error::Locked`] if another process has the file
+    /// open, [`Error::SchemaTooNew`] for a file from a newer citail, [`Error::Corrupt`] for a
+    /// damaged file, [`Error::Io`] if the file cannot be created.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("logs.redb");
+    /// let a = citail::Store::open(&path, citail::Options::default())?;
+    /// let b = citail::Store::open(&path, citail::Options::default())?; // shares a's database
+    /// # drop((a, b));
+    /// let bad = citail::Store::open(&path, citail::Options::default().max_lines(0));
+    /// assert!(matches!(bad, Err(citail::Error::InvalidOption { option: "max_lines", .. })));
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Store> {
+        options.validate()?;
+        let shared = open_shared(path.as_ref(), &options, init_schema)?;
+        Ok(Store { shared, options })
+    }
+
+    /// The canonical path of the database file.
+    pub fn path(&self) -> &Path {
+        self.shared.path()
+    }
+
+    /// The options this handle was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Stores `log` with `created_at` = now. See [`Store::ingest_at`].
+    ///
+    /// # Errors
+    /// As [`Store::ingest_at`].
+    pub fn ingest(&self, log: &NewLog<'_>) -> Result<Ingested> {
+        self.ingest_at(log, clock::now_ms())
+    }
+
+    /// Validates `log`, truncates its tail and stores it with the given creation time, replacing
+    /// any row with the same (repo, head_sha, run_id, job_id, step_name).
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] or [`Error::PayloadTooLarge`] for bad input, storage errors
+    /// otherwise. On any error nothing is written.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let sha = "f".repeat(40);
+    /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "first try\n" };
+    /// assert!(!store.ingest_at(&log, 10)?.replaced);
+    /// let retry = citail::NewLog { log_tail: "second try\n", ..log };
+    /// assert!(store.ingest_at(&retry, 20)?.replaced);
+    /// assert_eq!(store.logs_for_at("acme/app", &sha, 30)?.len(), 1);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn ingest_at(&self, log: &NewLog<'_>, created_at_ms: u64) -> Result<Ingested> {
+        let valid = log.validated()?;
+        let max_input = self.options.get_max_input_bytes();
+        if valid.log_tail.len() > max_input {
+            return Err(Error::PayloadTooLarge {
+                len: valid.log_tail.len(),
+                max: max_input,
+            });
+        }
+        let tail = truncate_tail(
+            valid.log_tail,
+            self.options.get_max_lines(),
+            self.options.get_max_stored_bytes(),
+        );
+        let value = RowValue {
+            run_id: valid.run_id.to_owned(),
+            job_id: valid.job_id.to_owned(),
+            step_name: valid.step_name.to_owned(),
+            conclusion: valid.conclusion.to_owned(),
+            truncated: tail.len() != valid.log_tail.len(),
+            original_bytes: valid.log_tail.len() as u64,
+            original_lines: count_lines(valid.log_tail) as u64,
+            tail_bytes: tail.len() as u64,
+        };
+        let encoded = value.encode()?;
+        let (repo, sha) = (valid.repo, valid.head_sha.as_str());
+        let identity = (repo, sha, valid.run_id, valid.job_id, valid.step_name);
+
+        let tx = self.begin_write()?;
+        let (id, replaced) = {
+            let mut rows = tx.open_table(ROWS)?;
+            let mut tails = tx.open_table(TAILS)?;
+            let mut by_time = tx.open_table(BY_TIME)?;
+            let mut identities = tx.open_table(IDENTITY)?;
+            let mut meta = tx.open_table(META)?;
+
+            let id = meta_get(&meta, META_NEXT_ID)?.max(1);
+            meta.insert(META_NEXT_ID, id + 1)?;
+            let previous = identities.get(identity)?.map(|guard| guard.value());
+            if let Some((old_created, old_id)) = previous {
+                let old_bytes = match rows.remove((repo, sha, old_created, old_id))? {
+                    Some(old) => RowValue::decode(old.value())?.tail_bytes,
+                    None => {
+                        return Err(Error::corrupt(format!(
+                            "identity points at missing row {old_id}"
+                        )))
+                    }
+                };
+                delete_tail(&mut tails, old_id, old_bytes)?;
+                by_time.remove((old_created, old_id))?;
+                meta_adjust(&mut meta, META_ROWS, 0, 1)?;
+                meta_adjust(&mut meta, META_STORED_BYTES, 0, old_bytes)?;
+            }
+            rows.insert((repo, sha, created_at_ms, id), encoded.as_slice())?;
+            put_tail(&mut tails, id, tail)?;
+            by_time.insert((created_at_ms, id), (repo, sha))?;
+            identities.insert(identity, (created_at_ms, id))?;
+            meta_adjust(&mut meta, META_ROWS, 1, 0)?;
+            meta_adjust(&mut meta, META_STORED_BYTES, value.tail_bytes, 0)?;
+            (id, previous.is_some())
+        };
+        tx.commit()?;
+        Ok(Ingested {
+            id,
+            created_at: created_at_ms,
+            stored_bytes: tail.len(),
+            stored_lines: count_lines(tail),
+            truncated: value.truncated,
+            replaced,
+        })
+    }
+
+    /// The live rows of (repo, head_sha) at the current time. See [`Store::logs_for_at`].
+    ///
+    /// # Errors
+    /// As [`Store::logs_for_at`].
+    pub fn logs_for(&self, repo: &str, head_sha: &str) -> Result<Vec<CiLog>> {
+        self.logs_for_at(repo, head_sha, clock::now_ms())
+    }
+
+    /// The rows of (repo, head_sha) with `created_at >= now_ms - retention`, oldest first.
+    /// Expired rows are never returned, pruned or not. No match is an empty `Vec`. `head_sha`
+    /// may be any case.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] for a malformed `repo` or `head_sha`; storage errors otherwise.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// assert!(store.logs_for_at("acme/app", &"0".repeat(40), 0)?.is_empty());
+    /// assert!(store.logs_for_at("not a repo", &"0".repeat(40), 0).is_err());
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn logs_for_at(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<Vec<CiLog>> {
+        validate_repo(repo)?;
+        let sha = normalize_sha(head_sha)?;
+        let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
+        let tx = self.shared.db()?.begin_read()?;
+        let rows = tx.open_table(ROWS)?;
+        let tails = tx.open_table(TAILS)?;
+        let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
+        let mut out = Vec::new();
+        for entry in rows.range(range)? {
+            let (key, value) = entry?;
+            let (_, _, created_at, id) = key.value();
+            let row = RowValue::decode(value.value())?;
+            out.push(CiLog {
+                id,
+                repo: repo.to_owned(),
+                head_sha: sha.clone(),
+                log_tail: get_tail(&tails, id, row.tail_bytes)?,
+                run_id: row.run_id,
+                job_id: row.job_id,
+                step_name: row.step_name,
+                conclusion: row.conclusion,
+                created_at,
+                truncated: row.truncated,
+                original_bytes: to_usize(row.original_bytes),
+                original_lines: to_usize(row.original_lines),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Deletes rows past retention at the current time. See [`Store::prune_at`].
+    ///
+    /// # Errors
+    /// As [`Store::prune_at`].
+    pub fn prune(&self) -> Result<u64> {
+        self.prune_at(clock::now_ms())
+    }
+
+    /// Deletes every row with `created_at < now_ms - retention` and returns how many.
+    ///
+    /// Walks the time index, so the cost is proportional to the rows deleted, not the rows kept;
+    /// deletes at most 512 rows per transaction, so ingests interleave with a large prune. Each
+    /// batch is committed on its own: after an error, the batches before it stay deleted.
+    ///
+    /// # Errors
+    /// Storage errors.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// # let sha = "a".repeat(40);
+    /// # let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
+    /// #     head_sha: &sha, conclusion: "failure", log_tail: "" };
+    /// const DAY: u64 = 24 * 60 * 60 * 1000;
+    /// store.ingest_at(&log, DAY)?;
+    /// assert_eq!(store.prune_at(14 * DAY)?, 0); // exactly 13 days old: kept
+    /// assert_eq!(store.prune_at(16 * DAY)?, 1);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn prune_at(&self, now_ms: u64) -> Result<u64> {
+        let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
+        let mut total = 0;
+        loop {
+            let tx = self.begin_write()?;
+            let deleted = prune_batch(&tx, cutoff)?;
+            tx.commit()?;
+            total += deleted as u64;
+            if deleted < PRUNE_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Row count, stored bytes, the oldest and newest `created_at`, and the file's size.
+    ///
+    /// # Errors
+    /// Storage errors, or [`Error::Io`] if the file's size cannot be read.
+    pub fn stats(&self) -> Result<Stats> {
+        let tx = self.shared.db()?.begin_read()?;
+        let meta = tx.open_table(META)?;
+        let by_time = tx.open_table(BY_TIME)?;
+        let oldest = by_time.first()?.map(|(key, _)| key.value().0);
+        let newest = by_time.last()?.map(|(key, _)| key.value().0);
+        Ok(Stats {
+            rows: meta_get(&meta, META_ROWS)?,
+            stored_bytes: meta_get(&meta, META_STORED_BYTES)?,
+            oldest_created_at: oldest,
+            newest_created_at: newest,
+            file_bytes: std::fs::metadata(self.path())?.len(),
+        })
+    }
+
+    fn begin_write(&self) -> Result<WriteTransaction> {
+        let mut tx = self.shared.db()?.begin_write()?;
+        if !self.options.get_durable() {
+            tx.set_durability(Durability::None)?;
+        }
+        Ok(tx)
+    }
+}
+
+/// Deletes up to [`PRUNE_BATCH`] rows older than `cutoff` inside `tx`; returns how many.
+fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
+    let mut rows = tx.open_table(ROWS)?;
+    let mut tails = tx.open_table(TAILS)?;
+    let mut by_time = tx.open_table(BY_TIME)?;
+    let mut identities = tx.open_table(IDENTITY)?;
+    let mut meta = tx.open_table(META)?;
+
+    let mut expired: Vec<(u64, u64, String, String)> = Vec::with_capacity(PRUNE_BATCH);
+    for entry in by_time.range(..(cutoff, 0))?.take(PRUNE_BATCH) {
+        let (key, value) = entry?;
+        let (created_at, id) = key.value();
+        let (repo, sha) = value.value();
+        expired.push((created_at, id, repo.to_owned(), sha.to_owned()));
+    }
+    let mut freed = 0;
+    for (created_at, id, repo, sha) in &expired {
+        let (repo, sha) = (repo.as_str(), sha.as_str());
+        let row = match rows.remove((repo, sha, *created_at, *id))? {
+            Some(guard) => RowValue::decode(guard.value())?,
+            None => {
+                return Err(Error::corrupt(format!(
+                    "time index points at missing row {id}"
+                )))
+            }
+        };
+        delete_tail(&mut tails, *id, row.tail_bytes)?;
+        by_time.remove((*created_at, *id))?;
+        let identity = (
+            repo,
+            sha,
+            row.run_id.as_str(),
+            row.job_id.as_str(),
+            row.step_name.as_str(),
+        );
+        identities.remove(identity)?;
+        freed += row.tail_bytes;
+    }
+    meta_adjust(&mut meta, META_ROWS, 0, expired.len() as u64)?;
+    meta_adjust(&mut meta, META_STORED_BYTES, 0, freed)?;
+    Ok(expired.len())
+}
+
+/// Creates the tables of a fresh file and checks the schema version of an existing one.
+fn init_schema(db: &redb::Database) -> Result<()> {
+    let tx = db.begin_write()?;
+    {
+        tx.open_table(ROWS)?;
+        tx.open_table(TAILS)?;
+        tx.open_table(BY_TIME)?;
+        tx.open_table(IDENTITY)?;
+        let mut meta = tx.open_table(META)?;
+        let found = meta.get(META_SCHEMA)?.map(|guard| guard.value());
+        match found {
+            Some(found) if found > SCHEMA_VERSION => {
+                return Err(Error::SchemaTooNew {
+                    found,
+                    supported: SCHEMA_VERSION,
+                })
+            }
+            Some(_) => return Ok(()), // drops `tx` uncommitted: nothing to write
+            None => {
+                meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
+                meta.insert(META_NEXT_ID, 1)?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn meta_get(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64> {
+    Ok(meta.get(name)?.map_or(0, |guard| guard.value()))
+}
+
+/// Adds `add` and subtracts `sub` from a counter; a counter driven below zero means the file
+/// disagrees with itself.
+fn meta_adjust(meta: &mut redb::Table<&str, u64>, name: &str, add: u64, sub: u64) -> Result<()> {
+    let current = meta_get(meta, name)?;
+    let next = (current + add)
+        .checked_sub(sub)
+        .ok_or_else(|| Error::corrupt(format!("counter {name} would go negative")))?;
+    meta.insert(name, next)?;
+    Ok(())
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `Store` must stay shareable across threads; this fails to compile if it stops being so.
+const _: fn() = || {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Store>();
+};

@@ -1,0 +1,301 @@
+//! Field validation for [`NewLog`] and lookup arguments.
+//!
+//! Every check names the offending field with its wire name, so the HTTP route can answer 400
+//! with a message the workflow author can act on.
+
+use crate::{Error, NewLog, Result};
+
+/// A [`NewLog`] that passed validation; `head_sha` is lowercased.
+#[derive(Debug)]
+pub(crate) struct ValidLog<'a> {
+    pub repo: &'a str,
+    pub head_sha: String,
+    pub run_id: &'a str,
+    pub job_id: &'a str,
+    pub step_name: &'a str,
+    pub conclusion: &'a str,
+    pub log_tail: &'a str,
+}
+
+impl<'a> NewLog<'a> {
+    /// Checks every field against the rules documented on [`NewLog`], in wire order.
+    ///
+    /// The tail's size is not checked here; that depends on the store's
+    /// [`Options`](crate::Options).
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that fails.
+    pub fn validate(&self) -> Result<()> {
+        self.validated().map(|_| ())
+    }
+
+    pub(crate) fn validated(&self) -> Result<ValidLog<'a>> {
+        validate_repo(self.repo)?;
+        let run_id = check_id("run_id", self.run_id)?;
+        let job_id = check_id("job_id", self.job_id)?;
+        check_step_name(self.step_name)?;
+        let head_sha = normalize_sha(self.head_sha)?;
+        check_conclusion(self.conclusion)?;
+        Ok(ValidLog {
+            repo: self.repo,
+            head_sha,
+            run_id,
+            job_id,
+            step_name: self.step_name,
+            conclusion: self.conclusion,
+            log_tail: self.log_tail,
+        })
+    }
+}
+
+/// `<owner>/<name>`, each part 1–100 of `[A-Za-z0-9_.-]`, neither part `.` or `..`.
+pub(crate) fn validate_repo(repo: &str) -> Result<()> {
+    let Some((owner, name)) = repo.split_once('/') else {
+        return Err(Error::invalid("repo", "must be <owner>/<name>"));
+    };
+    for part in [owner, name] {
+        if part.is_empty() || part.len() > 100 {
+            return Err(Error::invalid("repo", "each part must be 1-100 characters"));
+        }
+        if !part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        {
+            return Err(Error::invalid(
+                "repo",
+                "each part may only contain A-Z a-z 0-9 _ . -",
+            ));
+        }
+        if part == "." || part == ".." {
+            return Err(Error::invalid("repo", "a part may not be `.` or `..`"));
+        }
+    }
+    Ok(())
+}
+
+/// 40 (SHA-1) or 64 (SHA-256) hex digits; returns the lowercase form.
+pub(crate) fn normalize_sha(sha: &str) -> Result<String> {
+    if sha.len() != 40 && sha.len() != 64 {
+        return Err(Error::invalid(
+            "head_sha",
+            format!("must be 40 or 64 hex digits, got {} bytes", sha.len()),
+        ));
+    }
+    if !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::invalid("head_sha", "must contain only hex digits"));
+    }
+    Ok(sha.to_ascii_lowercase())
+}
+
+fn check_id<'a>(field: &'static str, value: &'a str) -> Result<&'a str> {
+    if value.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.len() > 128 {
+        return Err(Error::invalid(field, "must be at most 128 bytes"));
+    }
+    Ok(value)
+}
+
+fn check_step_name(step: &str) -> Result<()> {
+    if step.is_empty() {
+        return Err(Error::invalid("step_name", "must not be empty"));
+    }
+    if step.len() > 256 {
+        return Err(Error::invalid("step_name", "must be at most 256 bytes"));
+    }
+    if step.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "step_name",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn check_conclusion(conclusion: &str) -> Result<()> {
+    if conclusion.is_empty() || conclusion.len() > 32 {
+        return Err(Error::invalid("conclusion", "must be 1-32 bytes"));
+    }
+    if !conclusion
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b == b'_')
+    {
+        return Err(Error::invalid("conclusion", "may only contain a-z and _"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn good() -> NewLog<'static> {
+        NewLog {
+            repo: "acme/widgets",
+            run_id: "1",
+            job_id: "2",
+            step_name: "cargo test",
+            head_sha: SHA,
+            conclusion: "failure",
+            log_tail: "",
+        }
+    }
+
+    fn field_of(log: &NewLog<'_>) -> Option<&'static str> {
+        match log.validate() {
+            Err(Error::InvalidField { field, .. }) => Some(field),
+            Ok(()) => None,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_a_good_log_and_lowercases_the_sha() {
+        let upper = SHA.to_ascii_uppercase();
+        let log = NewLog {
+            head_sha: &upper,
+            ..good()
+        };
+        assert_eq!(
+            log.validated().map(|v| v.head_sha).ok().as_deref(),
+            Some(SHA)
+        );
+        let sha256 = "ab".repeat(32);
+        assert_eq!(
+            field_of(&NewLog {
+                head_sha: &sha256,
+                ..good()
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn repo_rules() {
+        let long = format!("{}/x", "a".repeat(101));
+        let edge = format!("{}/{}", "a".repeat(100), "b".repeat(100));
+        assert_eq!(
+            field_of(&NewLog {
+                repo: &edge,
+                ..good()
+            }),
+            None
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                repo: "a-b_c.d/E.9",
+                ..good()
+            }),
+            None
+        );
+        for bad in [
+            "", "noslash", "a/", "/b", "a/b/c", "../b", "a/..", "a/.", "a b/c", "a/é", &long,
+        ] {
+            assert_eq!(
+                field_of(&NewLog {
+                    repo: bad,
+                    ..good()
+                }),
+                Some("repo"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sha_rules() {
+        for bad in ["", "abc", &"g".repeat(40), &"a".repeat(41), &"a".repeat(63)] {
+            assert_eq!(
+                field_of(&NewLog {
+                    head_sha: bad,
+                    ..good()
+                }),
+                Some("head_sha"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn id_step_and_conclusion_rules() {
+        let long_id = "1".repeat(129);
+        let long_step = "s".repeat(257);
+        let max_step = "s".repeat(256);
+        assert_eq!(
+            field_of(&NewLog {
+                run_id: "",
+                ..good()
+            }),
+            Some("run_id")
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                job_id: &long_id,
+                ..good()
+            }),
+            Some("job_id")
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                step_name: "",
+                ..good()
+            }),
+            Some("step_name")
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                step_name: &long_step,
+                ..good()
+            }),
+            Some("step_name")
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                step_name: &max_step,
+                ..good()
+            }),
+            None
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                step_name: "a\nb",
+                ..good()
+            }),
+            Some("step_name")
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                step_name: "a\u{7f}",
+                ..good()
+            }),
+            Some("step_name")
+        );
+        assert_eq!(
+            field_of(&NewLog {
+                step_name: "Run tests ✓",
+                ..good()
+            }),
+            None
+        );
+        for bad in ["", "Failure", "fail-ed", &"a".repeat(33)] {
+            assert_eq!(
+                field_of(&NewLog {
+                    conclusion: bad,
+                    ..good()
+                }),
+                Some("conclusion"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            field_of(&NewLog {
+                conclusion: "timed_out",
+                ..good()
+            }),
+            None
+        );
+    }
+}

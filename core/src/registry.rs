@@ -119,6 +119,12 @@ fn create(path: &Path, options: &Options) -> Result<redb::Database> {
         redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
             path: path.to_owned(),
         },
+        // redb reports a file that is not a redb database as InvalidData I/O.
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            Error::corrupt(format!("{}: {io}", path.display()))
+        }
         other => Error::from(redb::Error::from(other)),
     })
 }

@@ -1,0 +1,75 @@
+//! Shared helpers for citail's integration tests and examples: the real-log fixture corpus.
+//!
+//! The fixtures in `tests/fixtures/` are real CI logs written by other projects (see
+//! `tests/fixtures/SOURCES.md` for repository, commit and licence of each).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+
+/// Most lines the workflow's step script posts (it runs `tail -n 200`).
+pub const WIRE_MAX_LINES: usize = 200;
+/// Most bytes the workflow's step script posts, under the store's 64 KiB input limit.
+pub const WIRE_MAX_BYTES: usize = 60 * 1024;
+
+/// One fixture log, decoded to text.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// File name in `tests/fixtures/`.
+    pub name: String,
+    /// The whole log as text (see [`decode_log`]).
+    pub text: String,
+}
+
+impl Fixture {
+    /// What the workflow's step script would post for this log: its last 200 lines, at most
+    /// 60 KiB.
+    pub fn wire_tail(&self) -> &str {
+        citail::truncate_tail(&self.text, WIRE_MAX_LINES, WIRE_MAX_BYTES)
+    }
+}
+
+/// The folder holding the fixture logs.
+pub fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Every fixture log (everything in the folder but `SOURCES.md`), sorted by name.
+///
+/// # Panics
+/// If the fixture folder cannot be read: the corpus ships with the repository.
+pub fn load_fixtures() -> Vec<Fixture> {
+    let mut out: Vec<Fixture> = std::fs::read_dir(fixture_dir())
+        .expect("tests/fixtures is part of the repository")
+        .map(|entry| entry.expect("readable fixture entry").path())
+        .filter(|path| path.file_name().is_some_and(|n| n != "SOURCES.md"))
+        .map(|path| Fixture {
+            name: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            text: decode_log(&std::fs::read(&path).expect("readable fixture")),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Bytes of a log file as text: UTF-16LE when it starts with that byte-order mark (PowerShell
+/// writes such logs), otherwise UTF-8 with invalid sequences replaced by U+FFFD.
+pub fn decode_log(bytes: &[u8]) -> String {
+    if let Some(utf16) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = utf16
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        return String::from_utf16_lossy(&units);
+    }
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A deterministic 40-hex-digit commit id for test number `n`.
+pub fn sha(n: u64) -> String {
+    format!("{n:040x}")
+}

@@ -1,0 +1,297 @@
+// The API spec of the `citail` npm package. It runs unchanged under `node --test`
+// (node.test.mjs) and `bun test` (bun.test.ts): each runner passes its own describe/test.
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+const citail = require('../index.js')
+const { CiLogStore, renderPromptBlock, truncateTail } = citail
+const INDEX_JS = require.resolve('../index.js')
+
+const DAY = 24 * 60 * 60 * 1000
+const SHA = '0123456789abcdef0123456789abcdef01234567'
+
+function payload(overrides = {}) {
+  return {
+    repo: 'acme/widgets',
+    run_id: '812',
+    job_id: '3',
+    step_name: 'test',
+    head_sha: SHA,
+    conclusion: 'failure',
+    log_tail: 'running 3 tests\ntest parse ... FAILED\n',
+    ...overrides,
+  }
+}
+
+/** Asserts `fn()` throws (sync) an Error with this code (and field, when given). */
+function throwsCode(fn, code, field) {
+  assert.throws(fn, (err) => {
+    assert.ok(err instanceof Error, 'an Error object')
+    assert.equal(err.code, code, err.message)
+    if (field !== undefined) assert.equal(err.field, field)
+    return true
+  })
+}
+
+/** Asserts `promise` rejects with an Error with this code (and field, when given). */
+async function rejectsCode(promise, code, field) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof Error, 'an Error object')
+    assert.equal(err.code, code, err.message)
+    if (field !== undefined) assert.equal(err.field, field)
+    return true
+  })
+}
+
+export function defineSpec({ describe, test }) {
+  let dir
+  const fresh = (name = 'store.redb', options) => CiLogStore.open(join(dir, `${Math.random()}-${name}`), options)
+
+  describe('citail', () => {
+    test('setup', () => {
+      dir = mkdtempSync(join(tmpdir(), 'citail-spec-'))
+    })
+
+    test('round trip, sync and async', async () => {
+      const store = fresh()
+      const a = store.ingestSync(payload(), { createdAt: 1_000 })
+      assert.deepEqual(a, { id: 1, created_at: 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false })
+      const b = await store.ingest(payload({ step_name: 'lint', log_tail: 'lint failed' }), { createdAt: 2_000 })
+      assert.equal(b.id, 2)
+      const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: 3_000 })
+      assert.deepEqual(rows, store.logsForSync('acme/widgets', SHA, { now: 3_000 }))
+      assert.deepEqual(rows[0], {
+        id: 1, repo: 'acme/widgets', head_sha: SHA, run_id: '812', job_id: '3', step_name: 'test',
+        conclusion: 'failure', log_tail: 'running 3 tests\ntest parse ... FAILED\n', created_at: 1_000,
+        truncated: false, original_bytes: 38, original_lines: 2,
+      })
+      assert.equal(rows[1].log_tail, 'lint failed')
+      const stats = store.stats()
+      assert.equal(stats.rows, 2)
+      assert.equal(stats.stored_bytes, 38 + 11)
+      assert.equal(stats.oldest_created_at, 1_000)
+      assert.equal(stats.newest_created_at, 2_000)
+      assert.ok(stats.file_bytes > 0)
+      assert.deepEqual(await store.logsFor('acme/widgets', 'f'.repeat(40)), [])
+      store.close()
+    })
+
+    test('wire payload: numeric ids become strings, extra keys are ignored, upsert replaces', () => {
+      const store = fresh()
+      store.ingestSync(payload({ run_id: 812, job_id: 3, extra: { nested: true } }), { createdAt: 1 })
+      const again = store.ingestSync(payload({ log_tail: 'second' }), { createdAt: 2 })
+      assert.equal(again.replaced, true)
+      const rows = store.logsForSync('acme/widgets', SHA, { now: 3 })
+      assert.equal(rows.length, 1)
+      assert.equal(rows[0].run_id, '812')
+      assert.equal(rows[0].log_tail, 'second')
+      store.close()
+    })
+
+    test('truncation is reported and the tail is a suffix', () => {
+      const store = fresh()
+      const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ✓`).join('\n') + '\n'
+      const r = store.ingestSync(payload({ log_tail: lines }), { createdAt: 1 })
+      assert.equal(r.truncated, true)
+      assert.equal(r.stored_lines, 200)
+      const [row] = store.logsForSync('acme/widgets', SHA, { now: 1 })
+      assert.ok(lines.endsWith(row.log_tail))
+      assert.equal(row.original_lines, 500)
+      assert.equal(row.log_tail, truncateTail(lines))
+      store.close()
+    })
+
+    test('INVALID_FIELD from sync and async paths names the field', async () => {
+      const store = fresh()
+      const cases = [
+        [null, 'payload'],
+        ['a string', 'payload'],
+        [[1, 2], 'payload'],
+        [payload({ repo: 42 }), 'repo'],
+        [payload({ repo: 'no-slash' }), 'repo'],
+        [payload({ run_id: 1.5 }), 'run_id'],
+        [payload({ job_id: -1 }), 'job_id'],
+        [payload({ job_id: {} }), 'job_id'],
+        [payload({ step_name: undefined }), 'step_name'],
+        [payload({ step_name: 'a\nb' }), 'step_name'],
+        [payload({ head_sha: 'xyz' }), 'head_sha'],
+        [payload({ conclusion: 'FAILED' }), 'conclusion'],
+        [payload({ log_tail: Buffer.from('x') }), 'log_tail'],
+      ]
+      for (const [body, field] of cases) {
+        throwsCode(() => store.ingestSync(body), 'INVALID_FIELD', field)
+        await rejectsCode(store.ingest(body), 'INVALID_FIELD', field)
+      }
+      throwsCode(() => store.ingestSync(payload(), { createdAt: -5 }), 'INVALID_FIELD', 'createdAt')
+      await rejectsCode(store.ingest(payload(), { createdAt: Number.NaN }), 'INVALID_FIELD', 'createdAt')
+      throwsCode(() => store.logsForSync('acme/widgets', 'nope'), 'INVALID_FIELD', 'head_sha')
+      await rejectsCode(store.logsFor('acme widgets', SHA), 'INVALID_FIELD', 'repo')
+      throwsCode(() => store.pruneSync({ now: 'soon' }), 'INVALID_FIELD', 'now')
+      await rejectsCode(store.prune({ now: 1e300 }), 'INVALID_FIELD', 'now')
+      assert.equal(store.stats().rows, 0, 'nothing was written')
+      store.close()
+    })
+
+    test('PAYLOAD_TOO_LARGE from sync and async paths carries len and max', async () => {
+      const store = fresh('big.redb', { maxInputBytes: 1000, maxStoredBytes: 500 })
+      const body = payload({ log_tail: 'é'.repeat(501) }) // 1,002 UTF-8 bytes
+      for (const attempt of [() => store.ingestSync(body), () => store.ingest(body)]) {
+        let err
+        try { await attempt() } catch (e) { err = e }
+        assert.equal(err?.code, 'PAYLOAD_TOO_LARGE')
+        assert.equal(err.len, 1002)
+        assert.equal(err.max, 1000)
+      }
+      assert.equal(store.stats().rows, 0)
+      store.close()
+    })
+
+    test('STORE_CLOSED after close, sync and async; close is idempotent', async () => {
+      const store = fresh()
+      store.close()
+      store.close()
+      throwsCode(() => store.ingestSync(payload()), 'STORE_CLOSED')
+      await rejectsCode(store.ingest(payload()), 'STORE_CLOSED')
+      throwsCode(() => store.logsForSync('acme/widgets', SHA), 'STORE_CLOSED')
+      await rejectsCode(store.logsFor('acme/widgets', SHA), 'STORE_CLOSED')
+      throwsCode(() => store.pruneSync(), 'STORE_CLOSED')
+      await rejectsCode(store.prune(), 'STORE_CLOSED')
+      throwsCode(() => store.stats(), 'STORE_CLOSED')
+    })
+
+    test('work in flight when close() is called finishes cleanly', async () => {
+      const path = join(dir, 'inflight.redb')
+      const store = CiLogStore.open(path)
+      const pending = Array.from({ length: 50 }, (_, i) => store.ingest(payload({ step_name: `s${i}` }), { createdAt: 1 }))
+      store.close()
+      const settled = await Promise.allSettled(pending)
+      for (const s of settled) {
+        if (s.status === 'rejected') assert.equal(s.reason.code, 'STORE_CLOSED')
+      }
+      const reopened = CiLogStore.open(path)
+      const done = settled.filter((s) => s.status === 'fulfilled').length
+      assert.equal(reopened.stats().rows, done)
+      reopened.close()
+    })
+
+    test('open errors: INVALID_OPTION, CORRUPT, STORAGE', () => {
+      throwsCode(() => fresh('o.redb', { maxLines: 0 }), 'INVALID_OPTION', 'max_lines')
+      throwsCode(() => fresh('o.redb', { maxLines: 'many' }), 'INVALID_OPTION', 'maxLines')
+      throwsCode(() => fresh('o.redb', { durable: 'yes' }), 'INVALID_OPTION', 'durable')
+      const garbage = join(dir, 'garbage.redb')
+      writeFileSync(garbage, Buffer.alloc(64 * 1024, 0xa5))
+      throwsCode(() => CiLogStore.open(garbage), 'CORRUPT')
+      throwsCode(() => CiLogStore.open(join(dir, 'no', 'such', 'dir', 'x.redb')), 'STORAGE')
+    })
+
+    test('STORE_LOCKED when another process holds the file', () => {
+      const path = join(dir, 'locked.redb')
+      const store = CiLogStore.open(path)
+      const child = spawnSync(process.execPath, ['-e', `
+        const { CiLogStore } = require(${JSON.stringify(INDEX_JS)})
+        try { CiLogStore.open(${JSON.stringify(path)}); console.log('OPENED') }
+        catch (e) { console.log(e.code) }
+      `], { encoding: 'utf8', timeout: 20_000 })
+      assert.equal(child.stdout.trim(), 'STORE_LOCKED', child.stderr)
+      store.close()
+    })
+
+    test('two opens in one process share the database', () => {
+      const path = join(dir, 'shared.redb')
+      const a = CiLogStore.open(path)
+      const b = CiLogStore.open(path)
+      a.ingestSync(payload(), { createdAt: 1 })
+      a.close()
+      assert.equal(b.logsForSync('acme/widgets', SHA, { now: 2 }).length, 1)
+      b.close()
+    })
+
+    test('rows survive close and reopen', async () => {
+      const path = join(dir, 'reopen.redb')
+      const a = CiLogStore.open(path)
+      for (let i = 0; i < 20; i++) await a.ingest(payload({ step_name: `s${i}`, log_tail: `tail ${i}\n` }), { createdAt: 10 + i })
+      a.close()
+      const b = CiLogStore.open(path)
+      const rows = b.logsForSync('acme/widgets', SHA, { now: 100 })
+      assert.deepEqual(rows.map((r) => r.log_tail), Array.from({ length: 20 }, (_, i) => `tail ${i}\n`))
+      b.close()
+    })
+
+    test('1,000 concurrent ingests are all readable afterwards', async () => {
+      const store = fresh('storm.redb')
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => store.ingest(payload({ step_name: `step ${i}`, log_tail: `out ${i}\n` }), { createdAt: 5 })),
+      )
+      assert.equal(new Set(results.map((r) => r.id)).size, 1000)
+      const rows = await store.logsFor('acme/widgets', SHA, { now: 5 })
+      assert.equal(rows.length, 1000)
+      assert.deepEqual(new Set(rows.map((r) => r.log_tail)), new Set(Array.from({ length: 1000 }, (_, i) => `out ${i}\n`)))
+      store.close()
+    })
+
+    test('the event loop keeps ticking during an ingest storm', async () => {
+      const store = fresh('ticks.redb')
+      let ticks = 0
+      let spinning = true
+      const spin = () => { ticks++; if (spinning) setImmediate(spin) }
+      setImmediate(spin)
+      const storm = Promise.all(Array.from({ length: 300 }, (_, i) => store.ingest(payload({ step_name: `t${i}` }))))
+      const ticksWhenQueued = ticks
+      await storm
+      spinning = false
+      // A blocking implementation would finish the whole storm before the first tick.
+      assert.equal(ticksWhenQueued, 0)
+      assert.ok(ticks >= 10, `event loop ticked ${ticks} times during 300 ingests`)
+      store.close()
+    })
+
+    test('expiry and prune with explicit now and createdAt', async () => {
+      const store = fresh()
+      store.ingestSync(payload({ step_name: 'old' }), { createdAt: DAY })
+      store.ingestSync(payload({ step_name: 'new' }), { createdAt: 10 * DAY })
+      const now = 15 * DAY + 1
+      assert.deepEqual(store.logsForSync('acme/widgets', SHA, { now }).map((r) => r.step_name), ['new'])
+      assert.equal(store.stats().rows, 2)
+      assert.equal(await store.prune({ now }), 1)
+      assert.equal(store.pruneSync({ now }), 0)
+      assert.equal(store.stats().rows, 1)
+      store.close()
+      const short = fresh('short.redb', { retentionMs: 1000 })
+      short.ingestSync(payload(), { createdAt: 5000 })
+      assert.equal(short.logsForSync('acme/widgets', SHA, { now: 6001 }).length, 0)
+      assert.equal(short.pruneSync({ now: 6001 }), 1)
+      short.close()
+    })
+
+    test('renderPromptBlock: empty for no rows, fenced tails otherwise, typed errors', () => {
+      assert.equal(renderPromptBlock([]), '')
+      const store = fresh()
+      store.ingestSync(payload({ log_tail: 'a\n```\nb\n' }), { createdAt: 1 })
+      const rows = store.logsForSync('acme/widgets', SHA, { now: 1 })
+      const block = renderPromptBlock(rows)
+      assert.ok(block.startsWith('\n\n## CI log excerpts\n'))
+      assert.ok(block.includes('\n````\na\n```\nb\n````\n'), block)
+      assert.ok(renderPromptBlock(rows, { maxBytes: 100 }).length <= 100)
+      throwsCode(() => renderPromptBlock('nope'), 'INVALID_FIELD', 'logs')
+      throwsCode(() => renderPromptBlock([{ ...rows[0], log_tail: 5 }]), 'INVALID_FIELD', 'log_tail')
+      throwsCode(() => renderPromptBlock(rows, { maxBytes: -1 }), 'INVALID_FIELD', 'maxBytes')
+      store.close()
+    })
+
+    test('truncateTail keeps the end, never splits a character', () => {
+      assert.equal(truncateTail('a\nb\nc\n', 2), 'b\nc\n')
+      assert.equal(truncateTail('🚨🚨', 10, 5), '🚨')
+      assert.equal(truncateTail('x'.repeat(40_000)).length, 32_768)
+      throwsCode(() => truncateTail('x', 1.5), 'INVALID_FIELD', 'maxLines')
+    })
+
+    test('teardown', () => {
+      rmSync(dir, { recursive: true, force: true })
+    })
+  })
+}

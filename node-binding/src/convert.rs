@@ -1,0 +1,367 @@
+//! Conversion between JS values and citail's types. Every JS input is type-checked here, so a
+//! wrong type is an `INVALID_FIELD` (or `INVALID_OPTION`) error naming the field, never a crash.
+
+use crate::error::Failure;
+use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
+use napi::{JsValue, ValueType};
+use napi_derive::napi;
+
+/// Largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Options for `CiLogStore.open`; every field is optional and defaults as documented.
+///
+/// Declared for the generated TypeScript types; `read_options` reads the JS object by hand so a
+/// wrong type is an `INVALID_OPTION` error naming the field.
+#[napi(object)]
+#[allow(dead_code)]
+pub struct StoreOptions {
+    /// Rows older than this many milliseconds are hidden and pruned. Default 14 days.
+    pub retention_ms: Option<f64>,
+    /// Most lines kept from the end of each tail. Default 200.
+    pub max_lines: Option<f64>,
+    /// Most bytes kept from the end of each tail. Default 32768.
+    pub max_stored_bytes: Option<f64>,
+    /// Larger tails are refused with `PAYLOAD_TOO_LARGE`. Default 65536.
+    pub max_input_bytes: Option<f64>,
+    /// Fsync every write before acknowledging it. Default true; false only for throwaway stores.
+    pub durable: Option<bool>,
+}
+
+/// What an ingest stored.
+#[napi(object)]
+pub struct IngestResult {
+    /// Row id, increasing with every ingest.
+    pub id: f64,
+    /// Creation time, epoch milliseconds.
+    #[napi(js_name = "created_at")]
+    pub created_at: f64,
+    /// Bytes of tail kept.
+    #[napi(js_name = "stored_bytes")]
+    pub stored_bytes: f64,
+    /// Lines of tail kept.
+    #[napi(js_name = "stored_lines")]
+    pub stored_lines: f64,
+    /// Whether the tail was shortened to the limits.
+    pub truncated: bool,
+    /// Whether an earlier post of the same step was replaced.
+    pub replaced: bool,
+}
+
+/// A stored row.
+#[napi(object)]
+pub struct CiLog {
+    /// Row id.
+    pub id: f64,
+    /// `<owner>/<name>`.
+    pub repo: String,
+    /// Lowercase hex commit id.
+    #[napi(js_name = "head_sha")]
+    pub head_sha: String,
+    /// Workflow run id.
+    #[napi(js_name = "run_id")]
+    pub run_id: String,
+    /// Job id.
+    #[napi(js_name = "job_id")]
+    pub job_id: String,
+    /// Step name.
+    #[napi(js_name = "step_name")]
+    pub step_name: String,
+    /// How the step ended, e.g. `failure`.
+    pub conclusion: String,
+    /// The stored tail: a suffix of what was posted.
+    #[napi(js_name = "log_tail")]
+    pub log_tail: String,
+    /// Creation time, epoch milliseconds.
+    #[napi(js_name = "created_at")]
+    pub created_at: f64,
+    /// Whether `log_tail` is shorter than what was posted.
+    pub truncated: bool,
+    /// Bytes posted.
+    #[napi(js_name = "original_bytes")]
+    pub original_bytes: f64,
+    /// Lines posted.
+    #[napi(js_name = "original_lines")]
+    pub original_lines: f64,
+}
+
+/// A summary of the store. Field names are snake_case like the other result objects.
+#[napi(object)]
+pub struct StoreStats {
+    /// Rows stored, expired-but-unpruned ones included.
+    pub rows: f64,
+    /// Sum of stored tail bytes.
+    #[napi(js_name = "stored_bytes")]
+    pub stored_bytes: f64,
+    /// Oldest `created_at`; absent when the store is empty.
+    #[napi(js_name = "oldest_created_at")]
+    pub oldest_created_at: Option<f64>,
+    /// Newest `created_at`; absent when the store is empty.
+    #[napi(js_name = "newest_created_at")]
+    pub newest_created_at: Option<f64>,
+    /// Size of the database file in bytes.
+    #[napi(js_name = "file_bytes")]
+    pub file_bytes: f64,
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn num(n: impl TryInto<u64>) -> f64 {
+    n.try_into().unwrap_or(u64::MAX) as f64
+}
+
+impl From<citail::Ingested> for IngestResult {
+    fn from(i: citail::Ingested) -> Self {
+        IngestResult {
+            id: num(i.id),
+            created_at: num(i.created_at),
+            stored_bytes: num(i.stored_bytes),
+            stored_lines: num(i.stored_lines),
+            truncated: i.truncated,
+            replaced: i.replaced,
+        }
+    }
+}
+
+impl From<citail::CiLog> for CiLog {
+    fn from(l: citail::CiLog) -> Self {
+        CiLog {
+            id: num(l.id),
+            repo: l.repo,
+            head_sha: l.head_sha,
+            run_id: l.run_id,
+            job_id: l.job_id,
+            step_name: l.step_name,
+            conclusion: l.conclusion,
+            log_tail: l.log_tail,
+            created_at: num(l.created_at),
+            truncated: l.truncated,
+            original_bytes: num(l.original_bytes),
+            original_lines: num(l.original_lines),
+        }
+    }
+}
+
+impl From<citail::Stats> for StoreStats {
+    fn from(s: citail::Stats) -> Self {
+        StoreStats {
+            rows: num(s.rows),
+            stored_bytes: num(s.stored_bytes),
+            oldest_created_at: s.oldest_created_at.map(num),
+            newest_created_at: s.newest_created_at.map(num),
+            file_bytes: num(s.file_bytes),
+        }
+    }
+}
+
+/// A wire payload with owned strings, ready to cross to a worker thread.
+#[derive(Debug)]
+pub struct OwnedLog {
+    repo: String,
+    run_id: String,
+    job_id: String,
+    step_name: String,
+    head_sha: String,
+    conclusion: String,
+    log_tail: String,
+}
+
+impl OwnedLog {
+    /// Borrowed view for the core.
+    pub fn as_new_log(&self) -> citail::NewLog<'_> {
+        citail::NewLog {
+            repo: &self.repo,
+            run_id: &self.run_id,
+            job_id: &self.job_id,
+            step_name: &self.step_name,
+            head_sha: &self.head_sha,
+            conclusion: &self.conclusion,
+            log_tail: &self.log_tail,
+        }
+    }
+}
+
+/// Reads the wire body `{ repo, run_id, job_id, step_name, head_sha, conclusion, log_tail }`.
+/// `run_id` and `job_id` may be non-negative integer numbers; extra keys are ignored.
+pub fn read_payload(payload: Unknown) -> Result<OwnedLog, Failure> {
+    let obj = as_object(payload).ok_or_else(|| Failure::field("payload", "must be an object"))?;
+    Ok(OwnedLog {
+        repo: string_prop(&obj, "repo")?,
+        run_id: id_prop(&obj, "run_id")?,
+        job_id: id_prop(&obj, "job_id")?,
+        step_name: string_prop(&obj, "step_name")?,
+        head_sha: string_prop(&obj, "head_sha")?,
+        conclusion: string_prop(&obj, "conclusion")?,
+        log_tail: string_prop(&obj, "log_tail")?,
+    })
+}
+
+/// Reads an optional non-negative integer from an options object such as `{ createdAt }`,
+/// `{ now }` or `{ maxBytes }`.
+pub fn read_number_opt(opts: Option<Unknown>, key: &'static str) -> Result<Option<u64>, Failure> {
+    let Some(obj) = present(opts) else {
+        return Ok(None);
+    };
+    let obj = as_object(obj).ok_or_else(|| Failure::field(key, "options must be an object"))?;
+    match prop(&obj, key)? {
+        None => Ok(None),
+        Some(value) => Ok(Some(whole_number(value, key, Failure::field)?)),
+    }
+}
+
+/// Reads `StoreOptions` into core options; `INVALID_OPTION` names a bad one.
+pub fn read_options(opts: Option<Unknown>) -> Result<citail::Options, Failure> {
+    let mut options = citail::Options::default();
+    let Some(obj) = present(opts) else {
+        return Ok(options);
+    };
+    let obj = as_object(obj).ok_or_else(|| Failure::option("options", "must be an object"))?;
+    let get = |key: &'static str| -> Result<Option<u64>, Failure> {
+        prop(&obj, key)?
+            .map(|v| whole_number(v, key, Failure::option))
+            .transpose()
+    };
+    if let Some(v) = get("retentionMs")? {
+        options = options.retention_ms(v);
+    }
+    if let Some(v) = get("maxLines")? {
+        options = options.max_lines(usize_of(v));
+    }
+    if let Some(v) = get("maxStoredBytes")? {
+        options = options.max_stored_bytes(usize_of(v));
+    }
+    if let Some(v) = get("maxInputBytes")? {
+        options = options.max_input_bytes(usize_of(v));
+    }
+    if let Some(v) = prop(&obj, "durable")? {
+        match v.get_type() {
+            Ok(ValueType::Boolean) => {
+                options = options.durable(bool::from_unknown(v).map_err(napi_failure)?)
+            }
+            _ => return Err(Failure::option("durable", "must be a boolean")),
+        }
+    }
+    Ok(options)
+}
+
+/// Reads `CiLog[]` (as returned by `logsFor`) for rendering.
+pub fn read_logs(logs: Unknown) -> Result<Vec<citail::CiLog>, Failure> {
+    if !logs.is_array().unwrap_or(false) {
+        return Err(Failure::field("logs", "must be an array of CiLog"));
+    }
+    let items = Vec::<Unknown>::from_unknown(logs).map_err(napi_failure)?;
+    items
+        .into_iter()
+        .map(|item| {
+            let obj = as_object(item)
+                .ok_or_else(|| Failure::field("logs", "each item must be a CiLog object"))?;
+            let number = |key: &'static str| -> Result<u64, Failure> {
+                let v = prop(&obj, key)?.ok_or_else(|| Failure::field(key, "is required"))?;
+                whole_number(v, key, Failure::field)
+            };
+            Ok(citail::CiLog {
+                id: number("id")?,
+                repo: string_prop(&obj, "repo")?,
+                head_sha: string_prop(&obj, "head_sha")?,
+                run_id: id_prop(&obj, "run_id")?,
+                job_id: id_prop(&obj, "job_id")?,
+                step_name: string_prop(&obj, "step_name")?,
+                conclusion: string_prop(&obj, "conclusion")?,
+                log_tail: string_prop(&obj, "log_tail")?,
+                created_at: number("created_at")?,
+                truncated: bool_prop(&obj, "truncated")?,
+                original_bytes: usize_of(number("original_bytes")?),
+                original_lines: usize_of(number("original_lines")?),
+            })
+        })
+        .collect()
+}
+
+/// Reads an optional non-negative integer argument (e.g. `maxBytes`).
+pub fn read_count(value: Option<f64>, field: &'static str) -> Result<Option<usize>, Failure> {
+    value
+        .map(|n| check_whole(n, field, Failure::field).map(usize_of))
+        .transpose()
+}
+
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn napi_failure(err: napi::Error) -> Failure {
+    Failure::Panic(format!("napi conversion failed: {err}"))
+}
+
+/// `None` for a missing, `undefined` or `null` value.
+fn present(value: Option<Unknown>) -> Option<Unknown> {
+    value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
+}
+
+fn as_object(value: Unknown) -> Option<Object> {
+    match value.get_type() {
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(true) => {
+            Object::from_unknown(value).ok()
+        }
+        _ => None,
+    }
+}
+
+/// The property's value, `None` when absent, `undefined` or `null`.
+fn prop<'env>(obj: &Object<'env>, key: &'static str) -> Result<Option<Unknown<'env>>, Failure> {
+    let value = obj.get::<Unknown>(key).map_err(napi_failure)?;
+    Ok(present(value))
+}
+
+fn string_prop(obj: &Object, key: &'static str) -> Result<String, Failure> {
+    let value = prop(obj, key)?.ok_or_else(|| Failure::field(key, "is required"))?;
+    match value.get_type() {
+        Ok(ValueType::String) => String::from_unknown(value).map_err(napi_failure),
+        _ => Err(Failure::field(key, "must be a string")),
+    }
+}
+
+fn bool_prop(obj: &Object, key: &'static str) -> Result<bool, Failure> {
+    let value = prop(obj, key)?.ok_or_else(|| Failure::field(key, "is required"))?;
+    match value.get_type() {
+        Ok(ValueType::Boolean) => bool::from_unknown(value).map_err(napi_failure),
+        _ => Err(Failure::field(key, "must be a boolean")),
+    }
+}
+
+/// A string, or a non-negative integer number rendered in decimal.
+fn id_prop(obj: &Object, key: &'static str) -> Result<String, Failure> {
+    let value = prop(obj, key)?.ok_or_else(|| Failure::field(key, "is required"))?;
+    match value.get_type() {
+        Ok(ValueType::String) => String::from_unknown(value).map_err(napi_failure),
+        Ok(ValueType::Number) => Ok(whole_number(value, key, Failure::field)?.to_string()),
+        _ => Err(Failure::field(key, "must be a string or an integer")),
+    }
+}
+
+fn whole_number(
+    value: Unknown,
+    key: &'static str,
+    fail: fn(&'static str, String) -> Failure,
+) -> Result<u64, Failure> {
+    match value.get_type() {
+        Ok(ValueType::Number) => {
+            check_whole(f64::from_unknown(value).map_err(napi_failure)?, key, fail)
+        }
+        _ => Err(fail(key, "must be a number".to_owned())),
+    }
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn check_whole(
+    n: f64,
+    key: &'static str,
+    fail: fn(&'static str, String) -> Failure,
+) -> Result<u64, Failure> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_SAFE_INTEGER {
+        Ok(n as u64)
+    } else {
+        Err(fail(
+            key,
+            format!("must be a non-negative safe integer, got {n}"),
+        ))
+    }
+}

@@ -1,0 +1,109 @@
+//! Every failure the binding reports, and its stable JS `code`.
+//!
+//! JS callers branch on `err.code`, never on the message. Sync methods throw and async methods
+//! reject with the same object shape: an `Error` with `code`, and `field` where one field is to
+//! blame (`INVALID_FIELD`, `INVALID_OPTION`), `len`/`max` for `PAYLOAD_TOO_LARGE`.
+
+use napi::bindgen_prelude::JsObjectValue;
+use napi::{Env, JsValue, Status};
+
+/// A binding-level failure: a core error, or a condition only the binding knows.
+#[derive(Debug)]
+pub enum Failure {
+    /// An error from the citail core.
+    Core(citail::Error),
+    /// The store was closed with `close()`.
+    Closed,
+    /// Rust code panicked; the panic was caught at the boundary.
+    Panic(String),
+}
+
+impl From<citail::Error> for Failure {
+    fn from(err: citail::Error) -> Self {
+        Failure::Core(err)
+    }
+}
+
+impl Failure {
+    /// An `INVALID_FIELD` failure for a JS value of the wrong type or range.
+    pub fn field(field: &'static str, reason: impl Into<String>) -> Self {
+        Failure::Core(citail::Error::InvalidField {
+            field,
+            reason: reason.into(),
+        })
+    }
+
+    /// An `INVALID_OPTION` failure for a bad `StoreOptions` value.
+    pub fn option(option: &'static str, reason: impl Into<String>) -> Self {
+        Failure::Core(citail::Error::InvalidOption {
+            option,
+            reason: reason.into(),
+        })
+    }
+
+    /// The stable JS `code` of this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Failure::Closed => "STORE_CLOSED",
+            Failure::Panic(_) => "INTERNAL",
+            Failure::Core(err) => match err {
+                citail::Error::InvalidField { .. } => "INVALID_FIELD",
+                citail::Error::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+                citail::Error::InvalidOption { .. } => "INVALID_OPTION",
+                citail::Error::Locked { .. } => "STORE_LOCKED",
+                citail::Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
+                citail::Error::Corrupt { .. } => "CORRUPT",
+                // Storage, Io, and variants added to the core later.
+                _ => "STORAGE",
+            },
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Core(err) => err.to_string(),
+            Failure::Closed => "the store is closed".to_owned(),
+            Failure::Panic(msg) => format!("internal error (caught panic): {msg}"),
+        }
+    }
+
+    /// Builds the JS `Error` object and wraps it so napi throws or rejects with it as is.
+    pub fn into_napi(self, env: &Env) -> napi::Error {
+        match self.build(env) {
+            Ok(err) => err,
+            // Could not even build the object (the VM is failing): fall back to napi's own.
+            Err(fallback) => fallback,
+        }
+    }
+
+    fn build(&self, env: &Env) -> napi::Result<napi::Error> {
+        let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, self.message()))?;
+        obj.set_named_property("code", self.code())?;
+        match self {
+            Failure::Core(citail::Error::InvalidField { field, .. }) => {
+                obj.set_named_property("field", *field)?;
+            }
+            Failure::Core(citail::Error::InvalidOption { option, .. }) => {
+                obj.set_named_property("field", *option)?;
+            }
+            Failure::Core(citail::Error::PayloadTooLarge { len, max }) => {
+                obj.set_named_property("len", *len as f64)?;
+                obj.set_named_property("max", *max as f64)?;
+            }
+            _ => {}
+        }
+        Ok(napi::Error::from(obj.to_unknown()))
+    }
+}
+
+/// Runs `work`, turning a panic into [`Failure::Panic`] so it never unwinds into the JS engine.
+pub fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Err(Failure::Panic(msg))
+    })
+}

@@ -1,0 +1,231 @@
+//! The `CiLogStore` class: sync methods run on the JS thread, async twins run the same work on
+//! libuv's thread pool through napi's `AsyncTask`, so the event loop keeps ticking.
+
+use crate::convert::{
+    read_number_opt, read_options, read_payload, CiLog, IngestResult, StoreStats,
+};
+use crate::error::{guarded, Failure};
+use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName, Unknown};
+use napi::{Env, Task};
+use napi_derive::napi;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// A citail store opened from JS. See `CiLogStore.open`.
+#[napi]
+pub struct CiLogStore {
+    /// `None` once `close()` ran; async work in flight keeps its own `Arc` and finishes.
+    inner: Mutex<Option<Arc<citail::Store>>>,
+}
+
+/// Work for the thread pool: a closure producing a result or a failure.
+pub struct Job<R> {
+    work: Option<Box<dyn FnOnce() -> Result<R, Failure> + Send>>,
+}
+
+impl<R> Job<R> {
+    fn new(work: impl FnOnce() -> Result<R, Failure> + Send + 'static) -> AsyncTask<Self>
+    where
+        Self: Task,
+    {
+        AsyncTask::new(Job {
+            work: Some(Box::new(work)),
+        })
+    }
+}
+
+impl<R: ToNapiValue + TypeName + Send + 'static> Task for Job<R> {
+    type Output = Result<R, Failure>;
+    type JsValue = R;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let work = self.work.take();
+        Ok(guarded(|| match work {
+            Some(work) => work(),
+            None => Err(Failure::Panic("job ran twice".to_owned())),
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<R> {
+        output.map_err(|failure| failure.into_napi(&env))
+    }
+}
+
+#[napi]
+impl CiLogStore {
+    /// Opens (or creates) the store file at `path`. Opening a path already open in this process
+    /// shares its database; a path held by another process throws `STORE_LOCKED`.
+    #[napi(catch_unwind, ts_args_type = "path: string, options?: StoreOptions")]
+    pub fn open(env: Env, path: String, options: Option<Unknown>) -> napi::Result<CiLogStore> {
+        let result = read_options(options)
+            .and_then(|options| guarded(|| Ok(citail::Store::open(&path, options)?)));
+        match result {
+            Ok(store) => Ok(CiLogStore {
+                inner: Mutex::new(Some(Arc::new(store))),
+            }),
+            Err(failure) => Err(failure.into_napi(&env)),
+        }
+    }
+
+    fn handle(&self) -> Result<Arc<citail::Store>, Failure> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.as_ref().map(Arc::clone).ok_or(Failure::Closed)
+    }
+
+    /// Validates and stores one wire payload off the JS thread.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "payload: unknown, opts?: { createdAt?: number }",
+        ts_return_type = "Promise<IngestResult>"
+    )]
+    pub fn ingest(&self, payload: Unknown, opts: Option<Unknown>) -> AsyncTask<Job<IngestResult>> {
+        let prepared = self.handle().and_then(|store| {
+            Ok((
+                store,
+                read_payload(payload)?,
+                read_number_opt(opts, "createdAt")?,
+            ))
+        });
+        // Argument errors reject the promise too, so callers handle one error path.
+        Job::new(move || {
+            let (store, log, created_at) = prepared?;
+            Ok(ingest_now(&store, &log, created_at)?.into())
+        })
+    }
+
+    /// `ingest`, on the calling thread.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "payload: unknown, opts?: { createdAt?: number }"
+    )]
+    pub fn ingest_sync(
+        &self,
+        env: Env,
+        payload: Unknown,
+        opts: Option<Unknown>,
+    ) -> napi::Result<IngestResult> {
+        guarded(|| {
+            let store = self.handle()?;
+            let log = read_payload(payload)?;
+            let created_at = read_number_opt(opts, "createdAt")?;
+            Ok(ingest_now(&store, &log, created_at)?.into())
+        })
+        .map_err(|f| f.into_napi(&env))
+    }
+
+    /// The live rows of (repo, headSha), oldest first, off the JS thread.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "repo: string, headSha: string, opts?: { now?: number }",
+        ts_return_type = "Promise<CiLog[]>"
+    )]
+    pub fn logs_for(
+        &self,
+        repo: String,
+        head_sha: String,
+        opts: Option<Unknown>,
+    ) -> AsyncTask<Job<Vec<CiLog>>> {
+        let prepared = self
+            .handle()
+            .and_then(|store| Ok((store, read_number_opt(opts, "now")?)));
+        Job::new(move || {
+            let (store, now) = prepared?;
+            lookup(&store, &repo, &head_sha, now)
+        })
+    }
+
+    /// `logsFor`, on the calling thread.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "repo: string, headSha: string, opts?: { now?: number }"
+    )]
+    pub fn logs_for_sync(
+        &self,
+        env: Env,
+        repo: String,
+        head_sha: String,
+        opts: Option<Unknown>,
+    ) -> napi::Result<Vec<CiLog>> {
+        guarded(|| {
+            lookup(
+                &*self.handle()?,
+                &repo,
+                &head_sha,
+                read_number_opt(opts, "now")?,
+            )
+        })
+        .map_err(|f| f.into_napi(&env))
+    }
+
+    /// Deletes rows past retention off the JS thread; resolves to the count deleted.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "opts?: { now?: number }",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn prune(&self, opts: Option<Unknown>) -> AsyncTask<Job<f64>> {
+        let prepared = self
+            .handle()
+            .and_then(|store| Ok((store, read_number_opt(opts, "now")?)));
+        Job::new(move || {
+            let (store, now) = prepared?;
+            prune_now(&store, now)
+        })
+    }
+
+    /// `prune`, on the calling thread.
+    #[napi(catch_unwind, ts_args_type = "opts?: { now?: number }")]
+    pub fn prune_sync(&self, env: Env, opts: Option<Unknown>) -> napi::Result<f64> {
+        guarded(|| prune_now(&*self.handle()?, read_number_opt(opts, "now")?))
+            .map_err(|f| f.into_napi(&env))
+    }
+
+    /// Row count, stored bytes, oldest/newest `created_at` and file size.
+    #[napi(catch_unwind)]
+    pub fn stats(&self, env: Env) -> napi::Result<StoreStats> {
+        guarded(|| Ok(self.handle()?.stats()?.into())).map_err(|f| f.into_napi(&env))
+    }
+
+    /// Releases this handle. Idempotent. Later calls fail with `STORE_CLOSED`; work already in
+    /// flight finishes. The file closes when no handle in the process uses it any more.
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+}
+
+fn ingest_now(
+    store: &citail::Store,
+    log: &crate::convert::OwnedLog,
+    created_at: Option<u64>,
+) -> Result<citail::Ingested, Failure> {
+    let log = log.as_new_log();
+    Ok(match created_at {
+        Some(at) => store.ingest_at(&log, at)?,
+        None => store.ingest(&log)?,
+    })
+}
+
+fn lookup(
+    store: &citail::Store,
+    repo: &str,
+    head_sha: &str,
+    now: Option<u64>,
+) -> Result<Vec<CiLog>, Failure> {
+    let rows = match now {
+        Some(now) => store.logs_for_at(repo, head_sha, now)?,
+        None => store.logs_for(repo, head_sha)?,
+    };
+    Ok(rows.into_iter().map(CiLog::from).collect())
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn prune_now(store: &citail::Store, now: Option<u64>) -> Result<f64, Failure> {
+    let deleted = match now {
+        Some(now) => store.prune_at(now)?,
+        None => store.prune()?,
+    };
+    Ok(deleted as f64)
+}

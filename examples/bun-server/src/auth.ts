@@ -1,0 +1,13 @@
+// Bearer-token check in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto'
+
+/**
+ * True when `authorization` is exactly `Bearer <token>`. Both sides are hashed to 32 bytes first,
+ * so the comparison takes the same time whatever the length or content of the presented token.
+ */
+export function bearerMatches(authorization: string | null, token: string): boolean {
+  const presented = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : ''
+  const a = createHash('sha256').update(presented).digest()
+  const b = createHash('sha256').update(token).digest()
+  return timingSafeEqual(a, b) && presented.length > 0
+}

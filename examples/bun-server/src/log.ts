@@ -1,0 +1,13 @@
+// One structured log line per event, so operators can grep and parse them.
+
+export type Level = 'info' | 'warn' | 'error'
+export type Logger = (level: Level, message: string, fields?: Record<string, unknown>) => void
+
+/** Writes `<ISO time> <level> <message> {json fields}` to stderr. */
+export const consoleLogger: Logger = (level, message, fields) => {
+  const extra = fields === undefined ? '' : ` ${JSON.stringify(fields)}`
+  process.stderr.write(`${new Date().toISOString()} ${level} ${message}${extra}\n`)
+}
+
+/** Discards everything; for tests. */
+export const silentLogger: Logger = () => {}

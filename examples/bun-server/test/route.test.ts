@@ -1,0 +1,132 @@
+// The ci-log route over real HTTP on loopback.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { request } from 'node:http'
+import { bearerMatches } from '../src/auth'
+import { ConfigError, loadConfig } from '../src/config'
+import { loadFixtures, wireTail } from '../src/fixtures'
+import { startServer } from '../src/server'
+import { silentLogger } from '../src/log'
+import { payload, REPO, SHA, startHarness, type Harness } from './harness'
+
+let h: Harness
+beforeAll(() => { h = startHarness() })
+afterAll(async () => { await h.stop() })
+
+async function errorOf(res: Response): Promise<{ code: string; field?: string }> {
+  return ((await res.json()) as { error: { code: string; field?: string } }).error
+}
+
+describe('POST /internal/ci-log', () => {
+  test('201 with the IngestResult, and the row is stored', async () => {
+    const res = await h.post(JSON.stringify(payload({ run_id: 812, job_id: 3 })))
+    expect(res.status).toBe(201)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).toMatchObject({ stored_bytes: 25, stored_lines: 1, truncated: false, replaced: false })
+    expect(typeof body.id).toBe('number')
+    const rows = await h.store.logsFor(REPO, SHA)
+    expect(rows.map((r) => [r.run_id, r.log_tail])).toContainEqual(['812', 'error: expected 2, got 3\n'])
+  })
+
+  test('400 for bad JSON and for wrong field types, naming the field', async () => {
+    let res = await h.post('{"repo": ')
+    expect(res.status).toBe(400)
+    expect((await errorOf(res)).code).toBe('BAD_JSON')
+    res = await h.post(JSON.stringify(payload({ log_tail: 42 })))
+    expect(res.status).toBe(400)
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_FIELD', field: 'log_tail' })
+    res = await h.post(JSON.stringify(payload({ head_sha: 'not-a-sha' })))
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_FIELD', field: 'head_sha' })
+    res = await h.post(JSON.stringify([1, 2, 3]))
+    expect(res.status).toBe(400)
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_FIELD', field: 'payload' })
+  })
+
+  test('401 for a missing or wrong token', async () => {
+    let res = await fetch(h.endpoint, { method: 'POST', body: JSON.stringify(payload()) })
+    expect(res.status).toBe(401)
+    res = await h.post(JSON.stringify(payload()), { authorization: `Bearer ${h.token}x` })
+    expect(res.status).toBe(401)
+    res = await h.post(JSON.stringify(payload()), { authorization: h.token })
+    expect(res.status).toBe(401)
+  })
+
+  test('404 for a repo that is not watched, and for other paths', async () => {
+    const res = await h.post(JSON.stringify(payload({ repo: 'someone/else' })))
+    expect(res.status).toBe(404)
+    expect((await errorOf(res)).code).toBe('UNKNOWN_REPO')
+    expect((await fetch(h.url + '/internal/other', { method: 'POST' })).status).toBe(404)
+  })
+
+  test('413 for a body over ~70 KiB, declared or streamed', async () => {
+    const big = JSON.stringify(payload({ log_tail: 'x'.repeat(100 * 1024) }))
+    const res = await h.post(big)
+    expect(res.status).toBe(413)
+    // Chunked, with no content-length: the route stops reading at the limit.
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(h.endpoint)
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+          headers: { authorization: `Bearer ${h.token}`, 'transfer-encoding': 'chunked' } },
+        (r) => { r.resume(); resolve(r.statusCode ?? 0) },
+      )
+      req.on('error', reject)
+      for (let i = 0; i < 10; i++) req.write('y'.repeat(10 * 1024))
+      req.end()
+    })
+    expect(status).toBe(413)
+  })
+
+  test('413 PAYLOAD_TOO_LARGE from the store when the tail alone is over 64 KiB', async () => {
+    const res = await h.post(JSON.stringify(payload({ log_tail: 'z'.repeat(66 * 1024) })))
+    expect(res.status).toBe(413)
+    expect((await errorOf(res)).code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
+  test('503 when the store is unavailable', async () => {
+    const other = startHarness()
+    other.store.close()
+    const res = await other.post(JSON.stringify(payload()))
+    expect(res.status).toBe(503)
+    expect((await errorOf(res)).code).toBe('STORE_CLOSED')
+    await other.stop()
+  })
+
+  test('replays every fixture log through the route', async () => {
+    const fixtures = loadFixtures()
+    expect(fixtures.length).toBeGreaterThanOrEqual(20)
+    const sha = 'feed'.repeat(10)
+    for (const f of fixtures) {
+      const res = await h.post(JSON.stringify(payload({ head_sha: sha, step_name: f.name, log_tail: wireTail(f.text) })))
+      expect(res.status).toBe(201)
+    }
+    const rows = await h.store.logsFor(REPO, sha)
+    expect(rows.length).toBe(fixtures.length)
+    for (const f of fixtures) {
+      const row = rows.find((r) => r.step_name === f.name)
+      expect(row).toBeDefined()
+      expect(wireTail(f.text).endsWith(row!.log_tail)).toBe(true)
+      expect(row!.original_bytes).toBe(Buffer.byteLength(wireTail(f.text)))
+    }
+  })
+})
+
+describe('configuration and auth', () => {
+  test('refuses to start without a token of at least 32 characters', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError)
+    expect(() => loadConfig({ CLAUDE_HOOKS_INTERNAL_TOKEN: 'short' })).toThrow(ConfigError)
+    const base = { token: 'x'.repeat(31), watchedRepos: new Set<string>(), storePath: '/nonexistent', hostname: '127.0.0.1', port: 0, maxBodyBytes: 1, pruneIntervalMs: 1 }
+    expect(() => startServer(base, silentLogger)).toThrow(ConfigError)
+    const cfg = loadConfig({ CLAUDE_HOOKS_INTERNAL_TOKEN: 't'.repeat(32), CITAIL_WATCHED_REPOS: 'a/b, c/d' })
+    expect([...cfg.watchedRepos]).toEqual(['a/b', 'c/d'])
+    expect(cfg.hostname).toBe('127.0.0.1')
+  })
+
+  test('bearerMatches accepts only the exact token', () => {
+    const token = 'k'.repeat(40)
+    expect(bearerMatches(`Bearer ${token}`, token)).toBe(true)
+    expect(bearerMatches(`Bearer ${token.slice(1)}`, token)).toBe(false)
+    expect(bearerMatches(`bearer ${token}`, token)).toBe(false)
+    expect(bearerMatches(null, token)).toBe(false)
+    expect(bearerMatches('Bearer ', token)).toBe(false)
+  })
+})

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Every check of the project, from a fresh clone: installs what it needs, then runs formatting,
+# lints, Rust tests (unit, property, integration, doc), the native module build and its drift
+# check, the TypeScript type check, the API spec under Node and Bun, the reference server's tests
+# and the Rust example.
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+# More property-test cases than a local `cargo test` runs by default.
+export PROPTEST_CASES="${PROPTEST_CASES:-4096}"
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "install: cargo fetch, npm ci"
+cargo fetch --locked
+npm ci --no-audit --no-fund
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (unit, property, integration, doc tests)"
+cargo test --workspace --locked
+
+step "build the native module (napi build --release)"
+npm run build:native
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  if ! git diff --exit-code -- node-binding/index.js node-binding/index.d.ts; then
+    echo "node-binding/index.js or index.d.ts changed on rebuild: commit the regenerated files" >&2
+    exit 1
+  fi
+fi
+
+step "TypeScript type check (tsc --noEmit)"
+npx tsc -p tsconfig.json
+
+step "API spec under Node (node --test)"
+npm run test:node
+
+step "API spec and reference server under Bun (bun test)"
+npm run test:bun
+
+step "Rust example: ingest-fixtures"
+cargo run --locked --quiet -p citail-examples --bin ingest-fixtures > /dev/null
+
+step "all checks passed"

@@ -1,0 +1,3 @@
+'use strict'
+// See tools/npm-stubs/README.md: citail builds only the host's native module.
+throw new Error('@napi-rs/cross-toolchain is stubbed out in the citail workspace: cross-compilation and WASM builds are not supported here')

@@ -52,3 +52,8 @@ pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
 pub use render::render_prompt_block;
 pub use store::{Store, SCHEMA_VERSION};
 pub use truncate::{count_lines, truncate_tail};
+
+/// The README's Rust snippet, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -6,12 +6,33 @@
 use std::path::PathBuf;
 
 /// Result alias used by every fallible function in this crate.
+///
+/// ```
+/// fn rows(store: &citail::Store) -> citail::Result<u64> {
+///     Ok(store.stats()?.rows)
+/// }
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in citail.
 ///
 /// The enum is `#[non_exhaustive]`: match with a wildcard arm so new variants are not a breaking
 /// change. Whenever an operation returns an error, nothing it would have written was written.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+/// let log = citail::NewLog { repo: "acme", run_id: "1", job_id: "1", step_name: "test",
+///     head_sha: &"a".repeat(40), conclusion: "failure", log_tail: "" };
+/// match store.ingest(&log) {
+///     Err(citail::Error::InvalidField { field, reason }) => {
+///         assert_eq!(field, "repo");
+///         assert_eq!(reason, "must be <owner>/<name>");
+///     }
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<(), citail::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -42,18 +42,32 @@ impl Default for Options {
 }
 
 /// Largest accepted `max_input_bytes`: a tail is a tail, not a whole build log.
+///
+/// ```
+/// let too_big = citail::Options::default().max_input_bytes(citail::MAX_INPUT_BYTES_LIMIT + 1);
+/// assert!(too_big.validate().is_err());
+/// ```
 pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 
 impl Options {
     /// How long a row is kept, in milliseconds. Rows with `created_at < now - retention` are
     /// hidden from lookups and deleted by [`Store::prune`](crate::Store::prune).
     /// Default: 14 days. Must be at least 1.
+    ///
+    /// ```
+    /// let week = citail::Options::default().retention_ms(7 * 24 * 60 * 60 * 1000);
+    /// assert_eq!(week.get_retention_ms(), 604_800_000);
+    /// ```
     pub fn retention_ms(mut self, ms: u64) -> Self {
         self.retention_ms = ms;
         self
     }
 
     /// Most lines kept from the end of each tail. Default: 200. Must be at least 1.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().max_lines(50).get_max_lines(), 50);
+    /// ```
     pub fn max_lines(mut self, lines: usize) -> Self {
         self.max_lines = lines;
         self
@@ -61,6 +75,10 @@ impl Options {
 
     /// Most UTF-8 bytes kept from the end of each tail. Default: 32 KiB. Must be at least 1 and
     /// at most `max_input_bytes`.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().max_stored_bytes(4096).get_max_stored_bytes(), 4096);
+    /// ```
     pub fn max_stored_bytes(mut self, bytes: usize) -> Self {
         self.max_stored_bytes = bytes;
         self
@@ -68,6 +86,11 @@ impl Options {
 
     /// Largest tail accepted at all; anything longer is [`Error::PayloadTooLarge`].
     /// Default: 64 KiB. At most [`MAX_INPUT_BYTES_LIMIT`].
+    ///
+    /// ```
+    /// let o = citail::Options::default().max_input_bytes(128 * 1024);
+    /// assert_eq!(o.get_max_input_bytes(), 131_072);
+    /// ```
     pub fn max_input_bytes(mut self, bytes: usize) -> Self {
         self.max_input_bytes = bytes;
         self
@@ -77,6 +100,10 @@ impl Options {
     ///
     /// With `false`, an acknowledged row can be lost in a crash; meant for throwaway stores in
     /// tests only.
+    ///
+    /// ```
+    /// assert!(!citail::Options::default().durable(false).get_durable());
+    /// ```
     pub fn durable(mut self, durable: bool) -> Self {
         self.durable = durable;
         self
@@ -84,37 +111,65 @@ impl Options {
 
     /// Page cache given to redb, in bytes. Default: 32 MiB. The first `open` of a path decides
     /// it for every handle sharing that database.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().cache_bytes(1 << 20).get_cache_bytes(), 1 << 20);
+    /// ```
     pub fn cache_bytes(mut self, bytes: usize) -> Self {
         self.cache_bytes = bytes;
         self
     }
 
     /// Retention in milliseconds.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_retention_ms(), 14 * 24 * 60 * 60 * 1000);
+    /// ```
     #[must_use]
     pub fn get_retention_ms(&self) -> u64 {
         self.retention_ms
     }
     /// Line cap on stored tails.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_max_lines(), 200);
+    /// ```
     #[must_use]
     pub fn get_max_lines(&self) -> usize {
         self.max_lines
     }
     /// Byte cap on stored tails.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_max_stored_bytes(), 32 * 1024);
+    /// ```
     #[must_use]
     pub fn get_max_stored_bytes(&self) -> usize {
         self.max_stored_bytes
     }
     /// Byte cap on submitted tails.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_max_input_bytes(), 64 * 1024);
+    /// ```
     #[must_use]
     pub fn get_max_input_bytes(&self) -> usize {
         self.max_input_bytes
     }
     /// Whether commits are durable.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().get_durable());
+    /// ```
     #[must_use]
     pub fn get_durable(&self) -> bool {
         self.durable
     }
     /// redb cache size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_cache_bytes(), 32 * 1024 * 1024);
+    /// ```
     #[must_use]
     pub fn get_cache_bytes(&self) -> usize {
         self.cache_bytes
@@ -124,6 +179,11 @@ impl Options {
     ///
     /// # Errors
     /// [`Error::InvalidOption`] naming the first offending option.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().validate().is_ok());
+    /// assert!(citail::Options::default().retention_ms(0).validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |option, reason: &str| {
             Err(Error::InvalidOption {

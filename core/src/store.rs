@@ -13,7 +13,12 @@ use redb::{Durability, ReadableDatabase, ReadableTable, WriteTransaction};
 use std::path::Path;
 use std::sync::Arc;
 
-/// The schema version this build writes and the newest it reads.
+/// The schema version this build writes and the newest it reads. Opening a file with a higher
+/// version is [`Error::SchemaTooNew`].
+///
+/// ```
+/// assert_eq!(citail::SCHEMA_VERSION, 1);
+/// ```
 pub const SCHEMA_VERSION: u64 = 1;
 
 /// Rows deleted per write transaction by [`Store::prune`], so a large backlog never holds the
@@ -76,11 +81,26 @@ impl Store {
     }
 
     /// The canonical path of the database file.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let store = citail::Store::open(dir.path().join("logs.redb"), citail::Options::default())?;
+    /// assert!(store.path().is_absolute() && store.path().ends_with("logs.redb"));
+    /// # Ok::<(), citail::Error>(())
+    /// ```
     pub fn path(&self) -> &Path {
         self.shared.path()
     }
 
     /// The options this handle was opened with.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let options = citail::Options::default().max_lines(20);
+    /// let store = citail::Store::open(dir.path().join("logs.redb"), options.clone())?;
+    /// assert_eq!(store.options(), &options);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
     pub fn options(&self) -> &Options {
         &self.options
     }
@@ -89,6 +109,16 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::ingest_at`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
+    ///     head_sha: &"c".repeat(40), conclusion: "failure", log_tail: "FAILED\n" };
+    /// let ingested = store.ingest(&log)?;
+    /// assert!(ingested.created_at > 1_700_000_000_000); // epoch milliseconds
+    /// # Ok::<(), citail::Error>(())
+    /// ```
     pub fn ingest(&self, log: &NewLog<'_>) -> Result<Ingested> {
         self.ingest_at(log, clock::now_ms())
     }
@@ -188,6 +218,17 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::logs_for_at`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let sha = "d".repeat(40);
+    /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "FAILED\n" };
+    /// store.ingest(&log)?;
+    /// assert_eq!(store.logs_for("acme/app", &sha.to_uppercase())?[0].log_tail, "FAILED\n");
+    /// # Ok::<(), citail::Error>(())
+    /// ```
     pub fn logs_for(&self, repo: &str, head_sha: &str) -> Result<Vec<CiLog>> {
         self.logs_for_at(repo, head_sha, clock::now_ms())
     }
@@ -241,6 +282,17 @@ impl Store {
     ///
     /// # Errors
     /// As [`Store::prune_at`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// # let sha = "e".repeat(40);
+    /// # let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
+    /// #     head_sha: &sha, conclusion: "failure", log_tail: "" };
+    /// store.ingest_at(&log, 0)?; // created in 1970: long expired
+    /// assert_eq!(store.prune()?, 1);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
     pub fn prune(&self) -> Result<u64> {
         self.prune_at(clock::now_ms())
     }
@@ -284,6 +336,19 @@ impl Store {
     ///
     /// # Errors
     /// Storage errors, or [`Error::Io`] if the file's size cannot be read.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// # let sha = "e".repeat(40);
+    /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "boom\n" };
+    /// store.ingest_at(&log, 42)?;
+    /// let stats = store.stats()?;
+    /// assert_eq!((stats.rows, stats.stored_bytes, stats.oldest_created_at), (1, 5, Some(42)));
+    /// assert!(stats.file_bytes > 0);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
     pub fn stats(&self) -> Result<Stats> {
         let tx = self.shared.db()?.begin_read()?;
         let meta = tx.open_table(META)?;

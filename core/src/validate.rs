@@ -25,6 +25,12 @@ impl<'a> NewLog<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidField`] naming the first field that fails.
+    ///
+    /// ```
+    /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
+    ///     head_sha: "not-a-sha", conclusion: "failure", log_tail: "" };
+    /// assert!(matches!(log.validate(), Err(citail::Error::InvalidField { field: "head_sha", .. })));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         self.validated().map(|_| ())
     }
@@ -129,6 +135,41 @@ fn check_conclusion(conclusion: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The repo rule written the obvious way.
+    fn naive_repo_ok(repo: &str) -> bool {
+        let parts: Vec<&str> = repo.split('/').collect();
+        parts.len() == 2
+            && parts.iter().all(|p| {
+                (1..=100).contains(&p.chars().count())
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+                    && *p != "."
+                    && *p != ".."
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
+        ))]
+
+        #[test]
+        fn repo_rule_matches_naive_reference(repo in "[a./_Z9 é-]{0,8}|[a.]{99,101}/[b.]{99,101}") {
+            prop_assert_eq!(validate_repo(&repo).is_ok(), naive_repo_ok(&repo), "{:?}", repo);
+        }
+
+        #[test]
+        fn sha_rule_matches_naive_reference(sha in "[0-9a-fA-FgG ]{38,42}|[0-9a-fA-F]{62,66}") {
+            let naive = (sha.len() == 40 || sha.len() == 64) && sha.chars().all(|c| c.is_ascii_hexdigit());
+            let got = normalize_sha(&sha);
+            prop_assert_eq!(got.is_ok(), naive);
+            if let Ok(lower) = got {
+                prop_assert_eq!(lower, sha.to_lowercase());
+            }
+        }
+    }
 
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 

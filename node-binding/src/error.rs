@@ -107,3 +107,64 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failur
         Err(Failure::Panic(msg))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_failure() {
+        let result: Result<(), Failure> = guarded(|| panic!("boom {}", 42));
+        match result {
+            Err(failure @ Failure::Panic(_)) => {
+                assert_eq!(failure.code(), "INTERNAL");
+                assert_eq!(failure.message(), "internal error (caught panic): boom 42");
+            }
+            other => panic!("expected a caught panic, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_core_error_has_its_stable_code() {
+        let io = std::io::Error::other("disk full");
+        let cases = [
+            (
+                citail::Error::InvalidField {
+                    field: "repo",
+                    reason: String::new(),
+                },
+                "INVALID_FIELD",
+            ),
+            (
+                citail::Error::PayloadTooLarge { len: 2, max: 1 },
+                "PAYLOAD_TOO_LARGE",
+            ),
+            (
+                citail::Error::InvalidOption {
+                    option: "max_lines",
+                    reason: String::new(),
+                },
+                "INVALID_OPTION",
+            ),
+            (citail::Error::Locked { path: "x".into() }, "STORE_LOCKED"),
+            (
+                citail::Error::SchemaTooNew {
+                    found: 2,
+                    supported: 1,
+                },
+                "SCHEMA_TOO_NEW",
+            ),
+            (
+                citail::Error::Corrupt {
+                    detail: String::new(),
+                },
+                "CORRUPT",
+            ),
+            (citail::Error::Io(io), "STORAGE"),
+        ];
+        for (err, code) in cases {
+            assert_eq!(Failure::from(err).code(), code);
+        }
+        assert_eq!(Failure::Closed.code(), "STORE_CLOSED");
+    }
+}

@@ -43,6 +43,7 @@ mod options;
 mod registry;
 mod render;
 mod store;
+mod tables;
 mod truncate;
 mod validate;
 

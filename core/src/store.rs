@@ -1,10 +1,11 @@
 //! [`Store`]: ingest, lookup, prune and stats over the tables of [`crate::layout`].
 
 use crate::layout::{
-    delete_tail, get_tail, put_tail, RowValue, BY_TIME, IDENTITY, META, META_NEXT_ID, META_ROWS,
-    META_SCHEMA, META_STORED_BYTES, ROWS, TAILS,
+    get_tail, RowValue, BY_TIME, IDENTITY, META, META_NEXT_ID, META_ROWS, META_SCHEMA,
+    META_STORED_BYTES, ROWS, TAILS,
 };
 use crate::registry::{open_shared, SharedDb};
+use crate::tables::{meta_get, WriteTables};
 use crate::validate::{normalize_sha, validate_repo};
 use crate::{
     clock, count_lines, truncate_tail, CiLog, Error, Ingested, NewLog, Options, Result, Stats,
@@ -166,41 +167,18 @@ impl Store {
             original_lines: count_lines(valid.log_tail) as u64,
             tail_bytes: tail.len() as u64,
         };
-        let encoded = value.encode()?;
         let (repo, sha) = (valid.repo, valid.head_sha.as_str());
-        let identity = (repo, sha, valid.run_id, valid.job_id, valid.step_name);
 
         let tx = self.begin_write()?;
         let (id, replaced) = {
-            let mut rows = tx.open_table(ROWS)?;
-            let mut tails = tx.open_table(TAILS)?;
-            let mut by_time = tx.open_table(BY_TIME)?;
-            let mut identities = tx.open_table(IDENTITY)?;
-            let mut meta = tx.open_table(META)?;
-
-            let id = meta_get(&meta, META_NEXT_ID)?.max(1);
-            meta.insert(META_NEXT_ID, id + 1)?;
-            let previous = identities.get(identity)?.map(|guard| guard.value());
+            let mut tables = WriteTables::open(&tx)?;
+            let id = tables.next_id()?;
+            let identity = (repo, sha, valid.run_id, valid.job_id, valid.step_name);
+            let previous = tables.find_identity(identity)?;
             if let Some((old_created, old_id)) = previous {
-                let old_bytes = match rows.remove((repo, sha, old_created, old_id))? {
-                    Some(old) => RowValue::decode(old.value())?.tail_bytes,
-                    None => {
-                        return Err(Error::corrupt(format!(
-                            "identity points at missing row {old_id}"
-                        )))
-                    }
-                };
-                delete_tail(&mut tails, old_id, old_bytes)?;
-                by_time.remove((old_created, old_id))?;
-                meta_adjust(&mut meta, META_ROWS, 0, 1)?;
-                meta_adjust(&mut meta, META_STORED_BYTES, 0, old_bytes)?;
+                tables.delete_row((repo, sha, old_created, old_id))?;
             }
-            rows.insert((repo, sha, created_at_ms, id), encoded.as_slice())?;
-            put_tail(&mut tails, id, tail)?;
-            by_time.insert((created_at_ms, id), (repo, sha))?;
-            identities.insert(identity, (created_at_ms, id))?;
-            meta_adjust(&mut meta, META_ROWS, 1, 0)?;
-            meta_adjust(&mut meta, META_STORED_BYTES, value.tail_bytes, 0)?;
+            tables.insert_row((repo, sha, created_at_ms, id), &value, tail)?;
             (id, previous.is_some())
         };
         tx.commit()?;
@@ -375,44 +353,11 @@ impl Store {
 
 /// Deletes up to [`PRUNE_BATCH`] rows older than `cutoff` inside `tx`; returns how many.
 fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
-    let mut rows = tx.open_table(ROWS)?;
-    let mut tails = tx.open_table(TAILS)?;
-    let mut by_time = tx.open_table(BY_TIME)?;
-    let mut identities = tx.open_table(IDENTITY)?;
-    let mut meta = tx.open_table(META)?;
-
-    let mut expired: Vec<(u64, u64, String, String)> = Vec::with_capacity(PRUNE_BATCH);
-    for entry in by_time.range(..(cutoff, 0))?.take(PRUNE_BATCH) {
-        let (key, value) = entry?;
-        let (created_at, id) = key.value();
-        let (repo, sha) = value.value();
-        expired.push((created_at, id, repo.to_owned(), sha.to_owned()));
+    let mut tables = WriteTables::open(tx)?;
+    let expired = tables.expired(cutoff, PRUNE_BATCH)?;
+    for (repo, sha, created_at, id) in &expired {
+        tables.delete_row((repo, sha, *created_at, *id))?;
     }
-    let mut freed = 0;
-    for (created_at, id, repo, sha) in &expired {
-        let (repo, sha) = (repo.as_str(), sha.as_str());
-        let row = match rows.remove((repo, sha, *created_at, *id))? {
-            Some(guard) => RowValue::decode(guard.value())?,
-            None => {
-                return Err(Error::corrupt(format!(
-                    "time index points at missing row {id}"
-                )))
-            }
-        };
-        delete_tail(&mut tails, *id, row.tail_bytes)?;
-        by_time.remove((*created_at, *id))?;
-        let identity = (
-            repo,
-            sha,
-            row.run_id.as_str(),
-            row.job_id.as_str(),
-            row.step_name.as_str(),
-        );
-        identities.remove(identity)?;
-        freed += row.tail_bytes;
-    }
-    meta_adjust(&mut meta, META_ROWS, 0, expired.len() as u64)?;
-    meta_adjust(&mut meta, META_STORED_BYTES, 0, freed)?;
     Ok(expired.len())
 }
 
@@ -441,21 +386,6 @@ fn init_schema(db: &redb::Database) -> Result<()> {
         }
     }
     tx.commit()?;
-    Ok(())
-}
-
-fn meta_get(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64> {
-    Ok(meta.get(name)?.map_or(0, |guard| guard.value()))
-}
-
-/// Adds `add` and subtracts `sub` from a counter; a counter driven below zero means the file
-/// disagrees with itself.
-fn meta_adjust(meta: &mut redb::Table<&str, u64>, name: &str, add: u64, sub: u64) -> Result<()> {
-    let current = meta_get(meta, name)?;
-    let next = (current + add)
-        .checked_sub(sub)
-        .ok_or_else(|| Error::corrupt(format!("counter {name} would go negative")))?;
-    meta.insert(name, next)?;
     Ok(())
 }
 

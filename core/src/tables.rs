@@ -1,0 +1,134 @@
+//! Write-side operations on the tables of [`crate::layout`], each keeping its invariants: a row,
+//! its tail chunks, its time-index entry, its identity entry and the counters change together.
+
+use crate::layout::{
+    delete_tail, put_tail, RowValue, BY_TIME, IDENTITY, META, META_NEXT_ID, META_ROWS,
+    META_STORED_BYTES, ROWS, TAILS,
+};
+use crate::{Error, Result};
+use redb::{ReadableTable, Table, WriteTransaction};
+
+/// Where a row sits: `(repo, head_sha, created_at, id)`, its key in `rows`.
+pub(crate) type RowKey<'a> = (&'a str, &'a str, u64, u64);
+
+/// All tables of one write transaction.
+pub(crate) struct WriteTables<'txn> {
+    rows: Table<'txn, (&'static str, &'static str, u64, u64), &'static [u8]>,
+    tails: Table<'txn, (u64, u32), &'static [u8]>,
+    by_time: Table<'txn, (u64, u64), (&'static str, &'static str)>,
+    identities: Table<'txn, crate::layout::IdentityKey, (u64, u64)>,
+    meta: Table<'txn, &'static str, u64>,
+}
+
+impl<'txn> WriteTables<'txn> {
+    pub(crate) fn open(tx: &'txn WriteTransaction) -> Result<Self> {
+        Ok(WriteTables {
+            rows: tx.open_table(ROWS)?,
+            tails: tx.open_table(TAILS)?,
+            by_time: tx.open_table(BY_TIME)?,
+            identities: tx.open_table(IDENTITY)?,
+            meta: tx.open_table(META)?,
+        })
+    }
+
+    /// Takes the next row id; ids start at 1 and are never reused.
+    pub(crate) fn next_id(&mut self) -> Result<u64> {
+        let id = meta_get(&self.meta, META_NEXT_ID)?.max(1);
+        self.meta.insert(META_NEXT_ID, id + 1)?;
+        Ok(id)
+    }
+
+    /// The `(created_at, id)` of the row holding this step identity, if any.
+    pub(crate) fn find_identity(
+        &self,
+        identity: (&str, &str, &str, &str, &str),
+    ) -> Result<Option<(u64, u64)>> {
+        Ok(self.identities.get(identity)?.map(|guard| guard.value()))
+    }
+
+    /// Inserts a row with its tail and index entries; the identity now points at it.
+    pub(crate) fn insert_row(
+        &mut self,
+        key: RowKey<'_>,
+        value: &RowValue,
+        tail: &str,
+    ) -> Result<()> {
+        let (repo, sha, created_at, id) = key;
+        self.rows.insert(key, value.encode()?.as_slice())?;
+        put_tail(&mut self.tails, id, tail)?;
+        self.by_time.insert((created_at, id), (repo, sha))?;
+        let identity = (
+            repo,
+            sha,
+            value.run_id.as_str(),
+            value.job_id.as_str(),
+            value.step_name.as_str(),
+        );
+        self.identities.insert(identity, (created_at, id))?;
+        meta_adjust(&mut self.meta, META_ROWS, 1, 0)?;
+        meta_adjust(&mut self.meta, META_STORED_BYTES, value.tail_bytes, 0)
+    }
+
+    /// Deletes a row with its tail and index entries and returns what it held.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if the row is missing: an index pointed at nothing.
+    pub(crate) fn delete_row(&mut self, key: RowKey<'_>) -> Result<RowValue> {
+        let (repo, sha, created_at, id) = key;
+        let value = match self.rows.remove(key)? {
+            Some(guard) => RowValue::decode(guard.value())?,
+            None => {
+                return Err(Error::corrupt(format!(
+                    "an index points at missing row {id}"
+                )))
+            }
+        };
+        delete_tail(&mut self.tails, id, value.tail_bytes)?;
+        self.by_time.remove((created_at, id))?;
+        let identity = (
+            repo,
+            sha,
+            value.run_id.as_str(),
+            value.job_id.as_str(),
+            value.step_name.as_str(),
+        );
+        if self.find_identity(identity)? == Some((created_at, id)) {
+            self.identities.remove(identity)?;
+        }
+        meta_adjust(&mut self.meta, META_ROWS, 0, 1)?;
+        meta_adjust(&mut self.meta, META_STORED_BYTES, 0, value.tail_bytes)?;
+        Ok(value)
+    }
+
+    /// Up to `limit` rows with `created_at < cutoff`, oldest first, as `(repo, head_sha,
+    /// created_at, id)`.
+    pub(crate) fn expired(
+        &self,
+        cutoff: u64,
+        limit: usize,
+    ) -> Result<Vec<(String, String, u64, u64)>> {
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for entry in self.by_time.range(..(cutoff, 0))?.take(limit) {
+            let (key, value) = entry?;
+            let (created_at, id) = key.value();
+            let (repo, sha) = value.value();
+            out.push((repo.to_owned(), sha.to_owned(), created_at, id));
+        }
+        Ok(out)
+    }
+}
+
+/// A `meta` counter; 0 when absent.
+pub(crate) fn meta_get(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64> {
+    Ok(meta.get(name)?.map_or(0, |guard| guard.value()))
+}
+
+/// Adds `add` and subtracts `sub` from a counter; a counter driven below zero means the file
+/// disagrees with itself.
+fn meta_adjust(meta: &mut Table<&'static str, u64>, name: &str, add: u64, sub: u64) -> Result<()> {
+    let next = (meta_get(meta, name)? + add)
+        .checked_sub(sub)
+        .ok_or_else(|| Error::corrupt(format!("counter {name} would go negative")))?;
+    meta.insert(name, next)?;
+    Ok(())
+}

@@ -109,7 +109,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
+            std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
         ))]
 
         #[test]

@@ -40,7 +40,7 @@ type Model = BTreeMap<(u64, u8, u8), (u64, String)>;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).map_or(64, |n: u32| n / 32).max(16)
+        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).map_or(64, |n: u32| n / 32).max(16)
     ))]
 
     #[test]

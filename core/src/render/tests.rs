@@ -78,7 +78,7 @@ fn tail_text() -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
+        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
     ))]
 
     #[test]

@@ -66,6 +66,15 @@ pub(crate) struct RowValue {
 }
 
 impl RowValue {
+    /// The row's step identity, its key in `identity`.
+    pub(crate) fn identity<'a>(
+        &'a self,
+        repo: &'a str,
+        sha: &'a str,
+    ) -> (&'a str, &'a str, &'a str, &'a str, &'a str) {
+        (repo, sha, &self.run_id, &self.job_id, &self.step_name)
+    }
+
     pub(crate) fn encode(&self) -> Result<Vec<u8>> {
         bincode::serde::encode_to_vec(self, bincode::config::standard())
             .map_err(|e| Error::corrupt(format!("encoding row: {e}")))

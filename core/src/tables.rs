@@ -57,13 +57,7 @@ impl<'txn> WriteTables<'txn> {
         self.rows.insert(key, value.encode()?.as_slice())?;
         put_tail(&mut self.tails, id, tail)?;
         self.by_time.insert((created_at, id), (repo, sha))?;
-        let identity = (
-            repo,
-            sha,
-            value.run_id.as_str(),
-            value.job_id.as_str(),
-            value.step_name.as_str(),
-        );
+        let identity = value.identity(repo, sha);
         self.identities.insert(identity, (created_at, id))?;
         meta_adjust(&mut self.meta, META_ROWS, 1, 0)?;
         meta_adjust(&mut self.meta, META_STORED_BYTES, value.tail_bytes, 0)
@@ -85,13 +79,7 @@ impl<'txn> WriteTables<'txn> {
         };
         delete_tail(&mut self.tails, id, value.tail_bytes)?;
         self.by_time.remove((created_at, id))?;
-        let identity = (
-            repo,
-            sha,
-            value.run_id.as_str(),
-            value.job_id.as_str(),
-            value.step_name.as_str(),
-        );
+        let identity = value.identity(repo, sha);
         if self.find_identity(identity)? == Some((created_at, id)) {
             self.identities.remove(identity)?;
         }

@@ -79,6 +79,16 @@ export interface IngestResult {
   truncated: boolean
   /** Whether an earlier post of the same step was replaced. */
   replaced: boolean
+  /** Secrets replaced with `[REDACTED:<rule>]` in the posted log. */
+  redactions: number
+}
+
+/** A custom redaction pattern for `StoreOptions.redactPatterns`. */
+export interface RedactPatternOption {
+  /** Shown in the placeholder: 1-40 of `a-z 0-9 _ -`. */
+  name: string
+  /** The pattern, in the Rust `regex` crate's syntax (linear time; no look-around). */
+  pattern: string
 }
 
 /**
@@ -106,6 +116,23 @@ export interface StoreOptions {
   maxInputBytes?: number
   /** Fsync every write before acknowledging it. Default true; false only for throwaway stores. */
   durable?: boolean
+  /**
+   * Remove terminal escapes, collapse `\r` redraws to what a terminal shows, drop invisible
+   * characters. Default true; false stores the tail as posted (then truncated).
+   */
+  normalize?: boolean
+  /**
+   * With `normalize`, also remove runner timestamps (`2026-02-14T07:36:53.8244619Z `) at the
+   * start of lines. Default true.
+   */
+  stripTimestamps?: boolean
+  /** Replace secrets with `[REDACTED:<rule>]` before storage. Default true. */
+  redactSecrets?: boolean
+  /**
+   * Extra redaction patterns (`regex` crate syntax), run after the built-in rules. The match,
+   * or its `(?P<secret>…)` group, becomes `[REDACTED:<name>]`. Default none.
+   */
+  redactPatterns?: Array<RedactPatternOption>
 }
 
 /** A summary of the store. Field names are snake_case like the other result objects. */

@@ -20,17 +20,21 @@
 pub struct NewLog<'a> {
     /// `<owner>/<name>`, each part 1–100 of `[A-Za-z0-9_.-]`, neither part `.` or `..`.
     pub repo: &'a str,
-    /// The workflow run id; non-empty, at most 128 bytes.
+    /// The workflow run id; non-empty, at most 128 bytes, no control or invisible formatting
+    /// characters.
     pub run_id: &'a str,
-    /// The job id within the run; non-empty, at most 128 bytes.
+    /// The job id within the run; non-empty, at most 128 bytes, no control or invisible
+    /// formatting characters.
     pub job_id: &'a str,
-    /// The failed step's name; non-empty, at most 256 bytes, no control characters.
+    /// The failed step's name; non-empty, at most 256 bytes, no control or invisible formatting
+    /// characters (see [`NewLog::validate`]).
     pub step_name: &'a str,
     /// The commit the run tested: 40 or 64 hex digits, any case (stored lowercase).
     pub head_sha: &'a str,
     /// How the step ended, e.g. `failure`: non-empty, at most 32 bytes of `[a-z_]`.
     pub conclusion: &'a str,
-    /// The end of the step's output; may be empty. Truncated before storage.
+    /// The end of the step's output; may be empty. Normalised, redacted and truncated before
+    /// storage (see [`Pipeline`](crate::Pipeline)).
     pub log_tail: &'a str,
 }
 
@@ -60,6 +64,9 @@ pub struct Ingested {
     /// Whether a row with the same identity (repo, head_sha, run_id, job_id, step_name) was
     /// replaced.
     pub replaced: bool,
+    /// Secrets replaced with `[REDACTED:<rule>]` in the posted log (0 with
+    /// [`Options::redact_secrets`](crate::Options::redact_secrets) off).
+    pub redactions: usize,
 }
 
 /// A stored row, as [`Store::logs_for`](crate::Store::logs_for) returns it.
@@ -89,7 +96,7 @@ pub struct CiLog {
     pub step_name: String,
     /// How the step ended.
     pub conclusion: String,
-    /// The stored tail: a suffix of what was posted.
+    /// The stored tail: the end of the posted log after normalisation and redaction.
     pub log_tail: String,
     /// Creation time, epoch milliseconds.
     pub created_at: u64,

@@ -1,6 +1,6 @@
 //! Store configuration with documented defaults.
 
-use crate::{Error, Result};
+use crate::{Error, RedactPattern, Redactor, Result};
 
 /// One day in milliseconds.
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -19,6 +19,7 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
+#[allow(clippy::struct_excessive_bools)] // independent switches, each with its own setter
 pub struct Options {
     retention_ms: u64,
     max_lines: usize,
@@ -26,6 +27,10 @@ pub struct Options {
     max_input_bytes: usize,
     durable: bool,
     cache_bytes: usize,
+    normalize: bool,
+    strip_timestamps: bool,
+    redact_secrets: bool,
+    redact_patterns: Vec<RedactPattern>,
 }
 
 impl Default for Options {
@@ -37,6 +42,10 @@ impl Default for Options {
             max_input_bytes: 64 * 1024,
             durable: true,
             cache_bytes: 32 * 1024 * 1024,
+            normalize: true,
+            strip_timestamps: true,
+            redact_secrets: true,
+            redact_patterns: Vec::new(),
         }
     }
 }
@@ -118,6 +127,93 @@ impl Options {
     pub fn cache_bytes(mut self, bytes: usize) -> Self {
         self.cache_bytes = bytes;
         self
+    }
+
+    /// Whether tails are normalised before storage: terminal escapes removed, `\r` redraws
+    /// collapsed to what a terminal shows, invisible characters dropped (see
+    /// [`normalize`](crate::normalize())). Default: `true`. With `false` the tail is stored as
+    /// posted (then truncated).
+    ///
+    /// ```
+    /// assert!(!citail::Options::default().normalize(false).get_normalize());
+    /// ```
+    pub fn normalize(mut self, normalize: bool) -> Self {
+        self.normalize = normalize;
+        self
+    }
+
+    /// Whether normalisation also removes the runner's per-line timestamps
+    /// (`2026-02-14T07:36:53.8244619Z `). Default: `true`: they take about 15% of a 200-line
+    /// budget, and the row keeps its own `created_at`. Has no effect with `normalize(false)`.
+    ///
+    /// ```
+    /// assert!(!citail::Options::default().strip_timestamps(false).get_strip_timestamps());
+    /// ```
+    pub fn strip_timestamps(mut self, strip: bool) -> Self {
+        self.strip_timestamps = strip;
+        self
+    }
+
+    /// Whether secrets are replaced with `[REDACTED:<rule>]` before storage (see
+    /// [`Redactor`]). Default: `true`.
+    ///
+    /// ```
+    /// assert!(!citail::Options::default().redact_secrets(false).get_redact_secrets());
+    /// ```
+    pub fn redact_secrets(mut self, redact: bool) -> Self {
+        self.redact_secrets = redact;
+        self
+    }
+
+    /// Extra redaction patterns, run after the built-in rules. Default: none. Each must have a
+    /// valid name and compile, or [`Store::open`](crate::Store::open) fails with
+    /// [`Error::InvalidOption`] (`redact_patterns`).
+    ///
+    /// ```
+    /// let p = citail::RedactPattern::new("acme-key", r"ACME-[0-9A-F]{16}");
+    /// let options = citail::Options::default().redact_patterns(vec![p]);
+    /// assert_eq!(options.get_redact_patterns().len(), 1);
+    /// ```
+    pub fn redact_patterns(mut self, patterns: Vec<RedactPattern>) -> Self {
+        self.redact_patterns = patterns;
+        self
+    }
+
+    /// Whether tails are normalised.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().get_normalize());
+    /// ```
+    #[must_use]
+    pub fn get_normalize(&self) -> bool {
+        self.normalize
+    }
+    /// Whether runner timestamps are removed.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().get_strip_timestamps());
+    /// ```
+    #[must_use]
+    pub fn get_strip_timestamps(&self) -> bool {
+        self.strip_timestamps
+    }
+    /// Whether secrets are redacted.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().get_redact_secrets());
+    /// ```
+    #[must_use]
+    pub fn get_redact_secrets(&self) -> bool {
+        self.redact_secrets
+    }
+    /// The custom redaction patterns.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().get_redact_patterns().is_empty());
+    /// ```
+    #[must_use]
+    pub fn get_redact_patterns(&self) -> &[RedactPattern] {
+        &self.redact_patterns
     }
 
     /// Retention in milliseconds.
@@ -206,6 +302,9 @@ impl Options {
         if self.max_stored_bytes > self.max_input_bytes {
             return bad("max_stored_bytes", "must not exceed max_input_bytes");
         }
+        if !self.redact_patterns.is_empty() {
+            Redactor::with_patterns(&self.redact_patterns)?;
+        }
         Ok(())
     }
 }
@@ -223,6 +322,8 @@ mod tests {
         assert_eq!(o.get_max_stored_bytes(), 32 * 1024);
         assert_eq!(o.get_max_input_bytes(), 64 * 1024);
         assert!(o.get_durable());
+        assert!(o.get_normalize() && o.get_strip_timestamps() && o.get_redact_secrets());
+        assert!(o.get_redact_patterns().is_empty());
     }
 
     #[test]
@@ -238,6 +339,18 @@ mod tests {
             (
                 Options::default().max_input_bytes(10).max_stored_bytes(11),
                 "max_stored_bytes",
+            ),
+            (
+                Options::default().redact_patterns(vec![RedactPattern::new("ok", "[")]),
+                "redact_patterns",
+            ),
+            (
+                Options::default().redact_patterns(vec![RedactPattern::new("Bad Name", "x")]),
+                "redact_patterns",
+            ),
+            (
+                Options::default().redact_patterns(vec![RedactPattern::new("empty", "x*")]),
+                "redact_patterns",
             ),
         ];
         for (options, name) in cases {

@@ -1,5 +1,6 @@
 //! Turning stored rows into the text appended to a fix-CI agent's prompt.
 
+use crate::validate::is_hidden;
 use crate::{count_lines, truncate_tail, CiLog};
 use std::fmt::Write as _;
 
@@ -164,12 +165,30 @@ fn omission_note(omitted: &[&CiLog]) -> String {
     note
 }
 
-/// `text` as a Markdown code span whose delimiter no backtick run inside it can match.
+/// `text` as a Markdown code span whose delimiter no backtick run inside it can match, with
+/// every control, line-break or invisible character shown as a `\u{…}` escape: rows stored
+/// before validation refused them (or passed to the JS renderer by hand) cannot end the header
+/// line, the code span or the section.
 fn inline_code(text: &str) -> String {
+    let text = visible(text);
+    let text = text.as_str();
     let ticks = "`".repeat(longest_backtick_run(text) + 1);
     let pad = text.starts_with('`') || text.ends_with('`') || text.starts_with(' ');
     let space = if pad { " " } else { "" };
     format!("{ticks}{space}{text}{space}{ticks}")
+}
+
+/// `text` with each [`is_hidden`] character replaced by its `\u{hex}` escape.
+fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn longest_backtick_run(text: &str) -> usize {

@@ -7,9 +7,7 @@ use crate::layout::{
 use crate::registry::{open_shared, SharedDb};
 use crate::tables::{meta_get, WriteTables};
 use crate::validate::{normalize_sha, validate_repo};
-use crate::{
-    clock, count_lines, truncate_tail, CiLog, Error, Ingested, NewLog, Options, Result, Stats,
-};
+use crate::{clock, count_lines, CiLog, Error, Ingested, NewLog, Options, Pipeline, Result, Stats};
 use redb::{Durability, ReadableDatabase, ReadableTable, WriteTransaction};
 use std::path::Path;
 use std::sync::Arc;
@@ -43,6 +41,7 @@ const PRUNE_BATCH: usize = 512;
 pub struct Store {
     shared: Arc<SharedDb>,
     options: Options,
+    pipeline: Pipeline,
 }
 
 impl std::fmt::Debug for Store {
@@ -50,7 +49,7 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("path", &self.shared.path())
             .field("options", &self.options)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -76,9 +75,13 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Store> {
-        options.validate()?;
+        let pipeline = Pipeline::new(&options)?;
         let shared = open_shared(path.as_ref(), &options, init_schema)?;
-        Ok(Store { shared, options })
+        Ok(Store {
+            shared,
+            options,
+            pipeline,
+        })
     }
 
     /// The canonical path of the database file.
@@ -124,8 +127,9 @@ impl Store {
         self.ingest_at(log, clock::now_ms())
     }
 
-    /// Validates `log`, truncates its tail and stores it with the given creation time, replacing
-    /// any row with the same (repo, head_sha, run_id, job_id, step_name).
+    /// Validates `log`, runs its tail through the [`Pipeline`] (normalise, redact, truncate, as
+    /// the options say) and stores it with the given creation time, replacing any row with the
+    /// same (repo, head_sha, run_id, job_id, step_name).
     ///
     /// # Errors
     /// [`Error::InvalidField`] or [`Error::PayloadTooLarge`] for bad input, storage errors
@@ -152,19 +156,16 @@ impl Store {
                 max: max_input,
             });
         }
-        let tail = truncate_tail(
-            valid.log_tail,
-            self.options.get_max_lines(),
-            self.options.get_max_stored_bytes(),
-        );
+        let processed = self.pipeline.run(valid.log_tail);
+        let tail = processed.tail.as_str();
         let value = RowValue {
             run_id: valid.run_id.to_owned(),
             job_id: valid.job_id.to_owned(),
             step_name: valid.step_name.to_owned(),
             conclusion: valid.conclusion.to_owned(),
-            truncated: tail.len() != valid.log_tail.len(),
+            truncated: processed.truncated,
             original_bytes: valid.log_tail.len() as u64,
-            original_lines: count_lines(valid.log_tail) as u64,
+            original_lines: processed.original_lines as u64,
             tail_bytes: tail.len() as u64,
         };
         let (repo, sha) = (valid.repo, valid.head_sha.as_str());
@@ -189,6 +190,7 @@ impl Store {
             stored_lines: count_lines(tail),
             truncated: value.truncated,
             replaced,
+            redactions: processed.redactions,
         })
     }
 

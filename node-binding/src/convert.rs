@@ -26,6 +26,27 @@ pub struct StoreOptions {
     pub max_input_bytes: Option<f64>,
     /// Fsync every write before acknowledging it. Default true; false only for throwaway stores.
     pub durable: Option<bool>,
+    /// Remove terminal escapes, collapse `\r` redraws to what a terminal shows, drop invisible
+    /// characters. Default true; false stores the tail as posted (then truncated).
+    pub normalize: Option<bool>,
+    /// With `normalize`, also remove runner timestamps (`2026-02-14T07:36:53.8244619Z `) at the
+    /// start of lines. Default true.
+    pub strip_timestamps: Option<bool>,
+    /// Replace secrets with `[REDACTED:<rule>]` before storage. Default true.
+    pub redact_secrets: Option<bool>,
+    /// Extra redaction patterns (`regex` crate syntax), run after the built-in rules. The match,
+    /// or its `(?P<secret>…)` group, becomes `[REDACTED:<name>]`. Default none.
+    pub redact_patterns: Option<Vec<RedactPatternOption>>,
+}
+
+/// A custom redaction pattern for `StoreOptions.redactPatterns`.
+#[napi(object)]
+#[allow(dead_code)]
+pub struct RedactPatternOption {
+    /// Shown in the placeholder: 1-40 of `a-z 0-9 _ -`.
+    pub name: String,
+    /// The pattern, in the Rust `regex` crate's syntax (linear time; no look-around).
+    pub pattern: String,
 }
 
 /// What an ingest stored.
@@ -46,6 +67,8 @@ pub struct IngestResult {
     pub truncated: bool,
     /// Whether an earlier post of the same step was replaced.
     pub replaced: bool,
+    /// Secrets replaced with `[REDACTED:<rule>]` in the posted log.
+    pub redactions: f64,
 }
 
 /// A stored row.
@@ -118,6 +141,7 @@ impl From<citail::Ingested> for IngestResult {
             stored_lines: num(i.stored_lines),
             truncated: i.truncated,
             replaced: i.replaced,
+            redactions: num(i.redactions),
         }
     }
 }
@@ -232,15 +256,65 @@ pub fn read_options(opts: Option<Unknown>) -> Result<citail::Options, Failure> {
     if let Some(v) = get("maxInputBytes")? {
         options = options.max_input_bytes(usize_of(v));
     }
-    if let Some(v) = prop(&obj, "durable")? {
-        match v.get_type() {
-            Ok(ValueType::Boolean) => {
-                options = options.durable(bool::from_unknown(v).map_err(napi_failure)?)
-            }
-            _ => return Err(Failure::option("durable", "must be a boolean")),
+    let flag = |key: &'static str| -> Result<Option<bool>, Failure> {
+        match prop(&obj, key)? {
+            None => Ok(None),
+            Some(v) => match v.get_type() {
+                Ok(ValueType::Boolean) => Ok(Some(bool::from_unknown(v).map_err(napi_failure)?)),
+                _ => Err(Failure::option(key, "must be a boolean")),
+            },
         }
+    };
+    if let Some(v) = flag("durable")? {
+        options = options.durable(v);
+    }
+    if let Some(v) = flag("normalize")? {
+        options = options.normalize(v);
+    }
+    if let Some(v) = flag("stripTimestamps")? {
+        options = options.strip_timestamps(v);
+    }
+    if let Some(v) = flag("redactSecrets")? {
+        options = options.redact_secrets(v);
+    }
+    if let Some(v) = prop(&obj, "redactPatterns")? {
+        options = options.redact_patterns(read_patterns(v)?);
     }
     Ok(options)
+}
+
+/// Reads `redactPatterns: { name, pattern }[]`; a wrong shape is `INVALID_OPTION`
+/// (`redactPatterns`). Names and regexes are checked by the core when the store opens.
+fn read_patterns(value: Unknown) -> Result<Vec<citail::RedactPattern>, Failure> {
+    const KEY: &str = "redactPatterns";
+    if !value.is_array().unwrap_or(false) {
+        return Err(Failure::option(
+            KEY,
+            "must be an array of { name, pattern }",
+        ));
+    }
+    let items = Vec::<Unknown>::from_unknown(value).map_err(napi_failure)?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let shape = || {
+                Failure::option(
+                    KEY,
+                    format!("item {index} must be {{ name: string, pattern: string }}"),
+                )
+            };
+            let obj = as_object(item).ok_or_else(shape)?;
+            let text = |key: &'static str| -> Result<String, Failure> {
+                let v = prop(&obj, key)?.ok_or_else(shape)?;
+                match v.get_type() {
+                    Ok(ValueType::String) => String::from_unknown(v).map_err(napi_failure),
+                    _ => Err(shape()),
+                }
+            };
+            Ok(citail::RedactPattern::new(text("name")?, text("pattern")?))
+        })
+        .collect()
 }
 
 /// Reads `CiLog[]` (as returned by `logsFor`) for rendering.

@@ -84,7 +84,7 @@ impl Failure {
                 obj.set_named_property("field", *field)?;
             }
             Failure::Core(citail::Error::InvalidOption { option, .. }) => {
-                obj.set_named_property("field", *option)?;
+                obj.set_named_property("field", js_name(option))?;
             }
             Failure::Core(citail::Error::PayloadTooLarge { len, max }) => {
                 obj.set_named_property("len", *len as f64)?;
@@ -94,6 +94,24 @@ impl Failure {
         }
         Ok(napi::Error::from(obj.to_unknown()))
     }
+}
+
+/// The JS name of a core option: `redact_patterns` → `redactPatterns`. Names that are already
+/// camelCase (the binding reports JS names itself) come back unchanged.
+fn js_name(option: &str) -> String {
+    let mut out = String::with_capacity(option.len());
+    let mut upper = false;
+    for c in option.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Runs `work`, turning a panic into [`Failure::Panic`] so it never unwinds into the JS engine.
@@ -111,6 +129,13 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failur
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn option_names_reach_js_in_camel_case() {
+        assert_eq!(js_name("redact_patterns"), "redactPatterns");
+        assert_eq!(js_name("max_stored_bytes"), "maxStoredBytes");
+        assert_eq!(js_name("retentionMs"), "retentionMs");
+    }
 
     #[test]
     fn a_panic_becomes_an_internal_failure() {

@@ -80,6 +80,7 @@ export async function handleCiLog(req: Request, deps: RouteDeps): Promise<Respon
     deps.log('info', 'ci-log stored', {
       repo, head_sha: body.head_sha, step: body.step_name, id: result.id,
       bytes: result.stored_bytes, truncated: result.truncated, replaced: result.replaced,
+      redactions: result.redactions, // a count only: the secrets themselves are gone
     })
     return json(201, result)
   } catch (err) {

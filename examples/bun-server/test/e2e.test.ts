@@ -8,6 +8,7 @@ import { REPO, startHarness, type Harness } from './harness'
 
 const SCRIPT = join(import.meta.dir, '..', '..', 'forgejo', 'post-ci-log.sh')
 const HEAD = 'ab'.repeat(20)
+const LEAKED_PASSWORD = 'pA55w0rd-9f8e7d6c5b4a'
 let h: Harness
 
 /**
@@ -26,16 +27,19 @@ afterAll(async () => { await h.stop() })
 
 test('a failed step reaches the fix-CI prompt within 10 s', async () => {
   // The "step": a script that prints a test failure (with backticks, quotes, a tab, a control
-  // character and non-ASCII) and exits 1, its output captured the way the workflow tees it.
+  // character, non-ASCII, colour codes, a progress redraw and a leaked token) and exits 1, its
+  // output captured the way the workflow tees it.
   const logFile = join(h.dir, 'test.log')
   const step = spawnSync('bash', ['-c', `
     set -o pipefail
     { for i in $(seq 1 300); do echo "ok $i"; done
-      printf 'FAIL src/parse.test.ts > parses "quoted" \`code\`\\t✗ résumé \\001\\n'
+      printf 'downloading 10%%\\rdownloading 100%%\\n'
+      echo "remote: https://ci:${'$'}{LEAKED}@git.example.com/acme/widgets.git"
+      printf '\\033[31mFAIL\\033[0m src/parse.test.ts > parses "quoted" \`code\`\\t✗ résumé \\001\\n'
       echo '\`\`\`'
       echo 'Tests: 1 failed, 300 passed'
       exit 1; } 2>&1 | tee ${JSON.stringify(logFile)} > /dev/null
-  `])
+  `], { env: { PATH: process.env.PATH, LEAKED: LEAKED_PASSWORD } })
   expect(step.status).toBe(1)
 
   const base = 'Fix the failing CI run.'
@@ -64,7 +68,13 @@ test('a failed step reaches the fix-CI prompt within 10 s', async () => {
   expect(row.original_lines).toBe(200)
   const tail = row.log_tail
   expect(tail.endsWith('```\nTests: 1 failed, 300 passed\n')).toBe(true)
-  expect(tail).toContain('parses "quoted" `code`\t✗ résumé \u0001\n')
+  // Normalised: colour codes, the redraw's first frame and the control character are gone.
+  expect(tail).toContain('\ndownloading 100%\n')
+  expect(tail).toContain('\nFAIL src/parse.test.ts > parses "quoted" `code`\t✗ résumé \n')
+  // Redacted before storage, so neither the store nor the prompt ever holds the password.
+  expect(tail).toContain('remote: https://ci:[REDACTED:url-credentials]@git.example.com/')
+  expect(prompt).not.toContain(LEAKED_PASSWORD)
+  expect(prompt).not.toMatch(/[\u001b\r]/)
   // The tail sits inside a fence longer than any backtick run in it.
   expect(prompt.startsWith(base)).toBe(true)
   expect(prompt).toContain('\n````\n' + tail + '````\n')

@@ -1,0 +1,106 @@
+//! The ingest pipeline after validation: normalise → redact → truncate.
+//!
+//! The order matters. Normalising first means redaction sees `ghp_…` rather than
+//! `gh\x1b[0mp_…`, and truncation never leaves `[31m` debris at the cut; redacting before
+//! truncation means a token that straddles the cut is still found whole.
+
+use crate::{count_lines, normalize, truncate_tail, Options, Redactor, Result};
+use std::borrow::Cow;
+
+/// The configured stages, compiled once; a [`Store`](crate::Store) keeps one.
+///
+/// ```
+/// let pipeline = citail::Pipeline::new(&citail::Options::default().max_lines(1))?;
+/// let out = pipeline.run("\u{1b}[32mok\u{1b}[0m\r\npassword=Tr0ub4dor&3x!\n");
+/// assert_eq!(out.tail, "password=[REDACTED:secret-assignment]\n");
+/// assert_eq!((out.redactions, out.original_lines, out.truncated), (1, 2, true));
+/// # Ok::<(), citail::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    normalize: bool,
+    strip_timestamps: bool,
+    redactor: Option<Redactor>,
+    max_lines: usize,
+    max_stored_bytes: usize,
+}
+
+/// What [`Pipeline::run`] made of one posted log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// The text to store: the last `max_lines` lines / `max_stored_bytes` bytes of the
+    /// normalised, redacted input.
+    pub tail: String,
+    /// Secrets replaced in the whole input (not only in the kept tail).
+    pub redactions: usize,
+    /// Lines of the whole processed input (normalising and redacting never change it).
+    pub original_lines: usize,
+    /// Whether `tail` is shorter than the processed input.
+    pub truncated: bool,
+}
+
+impl Pipeline {
+    /// Compiles the stages `options` asks for.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`](crate::Error::InvalidOption) for a bad option, a custom redaction
+    /// pattern among them.
+    ///
+    /// ```
+    /// let raw = citail::Options::default().normalize(false).redact_secrets(false);
+    /// let out = citail::Pipeline::new(&raw)?.run("\u{1b}[1mtoken=ghp_x\r\n");
+    /// assert_eq!(out.tail, "\u{1b}[1mtoken=ghp_x\r\n");
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn new(options: &Options) -> Result<Pipeline> {
+        options.validate()?;
+        let redactor = if options.get_redact_secrets() {
+            Some(Redactor::with_patterns(options.get_redact_patterns())?)
+        } else {
+            None
+        };
+        Ok(Pipeline {
+            normalize: options.get_normalize(),
+            strip_timestamps: options.get_strip_timestamps(),
+            redactor,
+            max_lines: options.get_max_lines(),
+            max_stored_bytes: options.get_max_stored_bytes(),
+        })
+    }
+
+    /// Runs normalise → redact → truncate on `input`. Never fails: every stage is total.
+    ///
+    /// The tail is valid UTF-8 within both caps, and with both switches off it is exactly
+    /// [`truncate_tail`] of the input.
+    ///
+    /// ```
+    /// # let pipeline = citail::Pipeline::new(&citail::Options::default())?;
+    /// let out = pipeline.run("downloading 5%\rdownloading 100%\n");
+    /// assert_eq!(out.tail, "downloading 100%\n");
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn run(&self, input: &str) -> Processed {
+        let text: Cow<'_, str> = if self.normalize {
+            Cow::Owned(normalize(input, self.strip_timestamps))
+        } else {
+            Cow::Borrowed(input)
+        };
+        let (text, redactions) = match &self.redactor {
+            Some(redactor) => {
+                let out = redactor.redact(&text);
+                match out.text {
+                    Cow::Owned(redacted) => (Cow::Owned(redacted), out.count),
+                    Cow::Borrowed(_) => (text, 0),
+                }
+            }
+            None => (text, 0),
+        };
+        let tail = truncate_tail(&text, self.max_lines, self.max_stored_bytes);
+        Processed {
+            truncated: tail.len() != text.len(),
+            tail: tail.to_owned(),
+            redactions,
+            original_lines: count_lines(&text),
+        }
+    }
+}

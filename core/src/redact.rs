@@ -1,0 +1,370 @@
+//! Secret redaction: every credential the rules find becomes `[REDACTED:<rule>]`.
+//!
+//! One pass of an Aho-Corasick automaton over the text finds which rules' keywords occur; only
+//! those rules' regexes then run. The `regex` crate guarantees time linear in the input for
+//! built-in and custom patterns alike.
+
+mod rules;
+
+use crate::{Error, Result};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder};
+use rules::Check;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+/// A pattern of the repository's own, for [`Options::redact_patterns`](crate::Options::redact_patterns).
+///
+/// The text its `regex` matches, or only the capture group named `secret` when it has one, is
+/// replaced with `[REDACTED:<name>]`.
+///
+/// ```
+/// let pattern = citail::RedactPattern::new("acme-key", r"ACME-[0-9A-F]{16}");
+/// let redactor = citail::Redactor::with_patterns(&[pattern])?;
+/// assert_eq!(redactor.redact("key ACME-0123456789ABCDEF").text, "key [REDACTED:acme-key]");
+/// # Ok::<(), citail::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedactPattern {
+    /// Shown in the placeholder: 1–40 of `[a-z0-9_-]`.
+    pub name: String,
+    /// A `regex` crate pattern; compiled with a 1 MiB size limit.
+    pub regex: String,
+}
+
+impl RedactPattern {
+    /// A pattern named `name`.
+    ///
+    /// ```
+    /// let p = citail::RedactPattern::new("internal-id", r"INT-\d{8}");
+    /// assert_eq!(p.name, "internal-id");
+    /// ```
+    pub fn new(name: impl Into<String>, regex: impl Into<String>) -> Self {
+        RedactPattern {
+            name: name.into(),
+            regex: regex.into(),
+        }
+    }
+}
+
+/// The result of [`Redactor::redact`]: the text with secrets replaced, and how many were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redacted<'a> {
+    /// The text; borrowed when nothing was redacted.
+    pub text: Cow<'a, str>,
+    /// Number of secrets replaced.
+    pub count: usize,
+}
+
+/// A compiled set of redaction rules: the built-in ones, plus any custom patterns.
+///
+/// Guarantees, for every input:
+/// - each secret found is replaced whole by `[REDACTED:<rule>]`; overlapping finds are merged into
+///   one replacement;
+/// - the number of lines never changes (a multi-line private key keeps its line breaks after
+///   the placeholder), so line numbers stay true;
+/// - redacting twice changes nothing the second time (no rule matches a placeholder);
+/// - commit SHAs, UUIDs, `sha256:` digests, `${{ secrets.X }}` placeholders and the runner's
+///   `***` mask are not secrets and stay.
+///
+/// ```
+/// let r = citail::Redactor::builtin();
+/// let out = r.redact("curl -H 'Authorization: Bearer abc123def456ghi789' https://x");
+/// assert_eq!(out.text, "curl -H 'Authorization: Bearer [REDACTED:authorization-header]' https://x");
+/// assert_eq!(out.count, 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    rules: Vec<CompiledRule>,
+    /// Keyword automaton; pattern `i` triggers rule `keyword_rule[i]`.
+    keywords: AhoCorasick,
+    keyword_rule: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledRule {
+    name: String,
+    regex: Regex,
+    check: Check,
+    /// Rules without keywords (custom patterns) always run.
+    always: bool,
+}
+
+/// Largest compiled program of a custom pattern.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+static BUILTIN: LazyLock<Redactor> = LazyLock::new(|| {
+    // The built-in table is tested to compile; an empty redactor is the impossible fallback.
+    Redactor::build(&[]).unwrap_or_else(|_| Redactor::empty())
+});
+
+impl Redactor {
+    /// The built-in rules, compiled once per process.
+    ///
+    /// ```
+    /// let r = citail::Redactor::builtin();
+    /// assert!(r.rule_names().any(|n| n == "github-token"));
+    /// ```
+    pub fn builtin() -> &'static Redactor {
+        &BUILTIN
+    }
+
+    /// The built-in rules followed by `patterns`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] (`redact_patterns`) naming the first pattern with a bad name or a
+    /// regex that does not compile within the size limit.
+    ///
+    /// ```
+    /// let bad = citail::Redactor::with_patterns(&[citail::RedactPattern::new("x", "(")]);
+    /// assert!(matches!(bad, Err(citail::Error::InvalidOption { option: "redact_patterns", .. })));
+    /// ```
+    pub fn with_patterns(patterns: &[RedactPattern]) -> Result<Redactor> {
+        if patterns.is_empty() {
+            return Ok(Redactor::builtin().clone());
+        }
+        Redactor::build(patterns)
+    }
+
+    /// The names of the rules, built-in ones first, in priority order.
+    ///
+    /// ```
+    /// assert_eq!(citail::Redactor::builtin().rule_names().next(), Some("private-key"));
+    /// ```
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.name.as_str())
+    }
+
+    /// Replaces every secret in `text`. See the type's guarantees.
+    ///
+    /// ```
+    /// let r = citail::Redactor::builtin();
+    /// let sha = "HEAD is now at 3f786850e387550fdab836ed7e6dc881de23001b fix";
+    /// assert_eq!(r.redact(sha).count, 0);
+    /// let url = "git remote: https://ci-bot:s3cr3tPassw0rd@git.example.com/acme/app.git";
+    /// assert_eq!(r.redact(url).text,
+    ///     "git remote: https://ci-bot:[REDACTED:url-credentials]@git.example.com/acme/app.git");
+    /// ```
+    pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
+        let mut triggered = vec![false; self.rules.len()];
+        for (flag, rule) in triggered.iter_mut().zip(&self.rules) {
+            *flag = rule.always;
+        }
+        for found in self.keywords.find_overlapping_iter(text) {
+            if let Some(&rule) = self.keyword_rule.get(found.pattern().as_usize()) {
+                if let Some(flag) = triggered.get_mut(rule) {
+                    *flag = true;
+                }
+            }
+        }
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            if triggered.get(index) != Some(&true) {
+                continue;
+            }
+            for caps in rule.regex.captures_iter(text) {
+                let Some(secret) = caps.name("secret").or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                if secret.is_empty() || !confirmed(rule.check, secret.as_str()) {
+                    continue;
+                }
+                spans.push((secret.start(), secret.end(), index));
+            }
+        }
+        if spans.is_empty() {
+            return Redacted {
+                text: Cow::Borrowed(text),
+                count: 0,
+            };
+        }
+        // Earliest first; at one start, the longer span, then the higher-priority rule.
+        spans.sort_by_key(|&(start, end, rule)| (start, std::cmp::Reverse(end), rule));
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut count = 0;
+        let mut spans = spans.into_iter().peekable();
+        while let Some((start, mut end, rule)) = spans.next() {
+            while let Some(&(next_start, next_end, _)) = spans.peek() {
+                if next_start >= end {
+                    break;
+                }
+                end = end.max(next_end);
+                spans.next();
+            }
+            let (Some(before), Some(secret)) = (text.get(copied..start), text.get(start..end))
+            else {
+                continue;
+            };
+            out.push_str(before);
+            out.push_str("[REDACTED:");
+            out.push_str(self.rules.get(rule).map_or("secret", |r| r.name.as_str()));
+            out.push(']');
+            // Keep the line count: a multi-line secret leaves its line breaks behind.
+            out.extend(std::iter::repeat_n('\n', secret.matches('\n').count()));
+            copied = end;
+            count += 1;
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        Redacted {
+            text: Cow::Owned(out),
+            count,
+        }
+    }
+
+    fn build(custom: &[RedactPattern]) -> Result<Redactor> {
+        let mut rules = Vec::new();
+        let mut keywords: Vec<&str> = Vec::new();
+        let mut keyword_rule = Vec::new();
+        for rule in rules::BUILTIN {
+            let regex = Regex::new(rule.pattern).map_err(|e| {
+                Error::corrupt(format!("built-in rule {} does not compile: {e}", rule.name))
+            })?;
+            for keyword in rule.keywords {
+                keywords.push(keyword);
+                keyword_rule.push(rules.len());
+            }
+            rules.push(CompiledRule {
+                name: rule.name.to_owned(),
+                regex,
+                check: rule.check,
+                always: false,
+            });
+        }
+        for (index, pattern) in custom.iter().enumerate() {
+            rules.push(compile_custom(index, pattern)?);
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(keywords)
+            .map_err(|e| Error::corrupt(format!("keyword automaton: {e}")))?;
+        Ok(Redactor {
+            rules,
+            keywords,
+            keyword_rule,
+        })
+    }
+
+    fn empty() -> Redactor {
+        Redactor {
+            rules: Vec::new(),
+            keywords: AhoCorasick::new(Vec::<&str>::new()).unwrap_or_else(|_| unreachable!()),
+            keyword_rule: Vec::new(),
+        }
+    }
+}
+
+/// Replaces the secrets in `text` with the built-in rules.
+///
+/// ```
+/// let out = citail::redact_secrets("export GITHUB_TOKEN=ghp_0123456789abcdefghijABCDEFGHIJ012345");
+/// assert_eq!(out.text, "export GITHUB_TOKEN=[REDACTED:github-token]");
+/// ```
+#[must_use]
+pub fn redact_secrets(text: &str) -> Redacted<'_> {
+    Redactor::builtin().redact(text)
+}
+
+fn compile_custom(index: usize, pattern: &RedactPattern) -> Result<CompiledRule> {
+    let bad = |reason: String| Error::InvalidOption {
+        option: "redact_patterns",
+        reason: format!("pattern {index} ({:?}): {reason}", pattern.name),
+    };
+    let name_ok = (1..=40).contains(&pattern.name.len())
+        && pattern
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !name_ok {
+        return Err(bad("the name must be 1-40 of a-z 0-9 _ -".to_owned()));
+    }
+    let regex = RegexBuilder::new(&pattern.regex)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
+    if regex.is_match("") {
+        return Err(bad("the regex matches the empty string".to_owned()));
+    }
+    Ok(CompiledRule {
+        name: pattern.name.clone(),
+        regex,
+        check: Check::Shape,
+        always: true,
+    })
+}
+
+/// Values that are clearly not secrets: placeholders, references, earlier redactions.
+fn is_placeholder(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    value.contains("***")
+        || is_variable_reference(value)
+        || (value.starts_with('<') && value.ends_with('>'))
+        || value.starts_with("[REDACTED")
+        || value.starts_with("{{")
+        || value.bytes().all(|b| b == b'x' || b == b'X' || b == b'*')
+        || matches!(
+            lower.as_str(),
+            "null" | "none" | "true" | "false" | "undefined" | "required" | "optional"
+        )
+}
+
+fn confirmed(check: Check, value: &str) -> bool {
+    match check {
+        Check::Shape => true,
+        Check::NotPlaceholder => !is_placeholder(value),
+        Check::Entropy(min_bits) => {
+            !is_placeholder(value)
+                && !value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && !looks_like_path(value)
+                && !value.contains("://")
+                && !value.to_ascii_lowercase().starts_with("sha256:")
+                && !value.to_ascii_lowercase().starts_with("sha512:")
+                && shannon_entropy(value) >= min_bits
+        }
+    }
+}
+
+/// `$NAME`, `${NAME}`, `${{ secrets.NAME }}`, `$(cmd)`, `%NAME%`: the value is looked up
+/// elsewhere, so the log shows no secret.
+fn is_variable_reference(value: &str) -> bool {
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if let Some(rest) = value.strip_prefix('$') {
+        return rest.starts_with(['{', '(']) || ident(rest);
+    }
+    value.len() > 2
+        && value.starts_with('%')
+        && value.ends_with('%')
+        && value.get(1..value.len() - 1).is_some_and(ident)
+}
+
+/// `/home/runner/work`, `./dist`, `~/.npmrc`: a path, not a secret (base64 may start with `/`
+/// too, but then it has `+` or `=` in it).
+fn looks_like_path(value: &str) -> bool {
+    (value.starts_with('/') || value.starts_with("./") || value.starts_with("~/"))
+        && !value.contains(['+', '='])
+}
+
+/// Bits of Shannon entropy per byte of `value`.
+#[allow(clippy::cast_precision_loss)]
+fn shannon_entropy(value: &str) -> f64 {
+    let mut counts = [0usize; 256];
+    for b in value.bytes() {
+        if let Some(slot) = counts.get_mut(usize::from(b)) {
+            *slot += 1;
+        }
+    }
+    let len = value.len() as f64;
+    counts
+        .iter()
+        .filter(|&&n| n > 0)
+        .map(|&n| {
+            let p = n as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests;

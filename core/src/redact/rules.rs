@@ -1,0 +1,174 @@
+//! The built-in secret rules. Written for citail after reading gitleaks' default rules and
+//! detect-secrets' plugins; each rule names the credential it finds.
+//!
+//! A rule's regex finds a candidate; its `secret` group (or the whole match) is what gets
+//! replaced. `keywords` gate the rule: it only runs when one of them occurs in the text (ASCII
+//! case-insensitive), so a log with no `ghp_` never runs the GitHub rule. Rules earlier in the
+//! table win when two find the same span.
+
+/// How a candidate is confirmed before it is redacted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Check {
+    /// The token's shape alone is specific enough.
+    Shape,
+    /// The value must not be a placeholder (`***`, `$VAR`, `${{ … }}`, `<token>`, an earlier
+    /// redaction).
+    NotPlaceholder,
+    /// Not a placeholder, and the value's Shannon entropy is at least this many bits per byte.
+    Entropy(f64),
+}
+
+/// One built-in rule.
+pub(crate) struct Rule {
+    pub name: &'static str,
+    pub keywords: &'static [&'static str],
+    pub pattern: &'static str,
+    pub check: Check,
+}
+
+/// Key names that mark an assignment's value as a secret (matched inside longer identifiers:
+/// `GITHUB_TOKEN`, `db_password`, `clientSecret`). A bare `key` is not one: cache keys are
+/// everywhere in CI logs.
+macro_rules! secret_key {
+    () => {
+        r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|auth[_-]?key|access[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?)"
+    };
+}
+
+/// The rules, most specific first.
+pub(crate) const BUILTIN: &[Rule] = &[
+    Rule {
+        name: "private-key",
+        keywords: &["-----begin"],
+        // The whole PEM block up to its END marker, across lines (real or JSON-escaped
+        // `\n`); without an END marker (cut off), the base64 lines that follow the header.
+        pattern: concat!(
+            r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----",
+            r"(?:[A-Za-z0-9+/=:,.\\ \t\r\n-]*?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----",
+            r"|(?:\s|\\[nr])*(?:[A-Za-z0-9+/=]{16,}(?:\s|\\[nr])*)*)"
+        ),
+        check: Check::Shape,
+    },
+    Rule {
+        name: "github-token",
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        pattern: r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "github-pat",
+        keywords: &["github_pat_"],
+        pattern: r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "gitlab-token",
+        keywords: &["glpat-"],
+        pattern: r"\bglpat-[A-Za-z0-9_-]{20,}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "anthropic-key",
+        keywords: &["sk-ant-"],
+        pattern: r"\bsk-ant-[A-Za-z0-9_-]{20,}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "openai-key",
+        keywords: &["sk-"],
+        pattern: r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "aws-access-key-id",
+        keywords: &["akia", "asia", "abia", "acca"],
+        pattern: r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "aws-secret-key",
+        keywords: &["aws"],
+        pattern: r#"(?i)aws_?(?:secret)?_?(?:access)?_?key["']?[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#,
+        check: Check::NotPlaceholder,
+    },
+    Rule {
+        name: "slack-token",
+        keywords: &["xox"],
+        pattern: r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "slack-webhook",
+        keywords: &["hooks.slack.com"],
+        pattern: r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "npm-token",
+        keywords: &["npm_"],
+        pattern: r"\bnpm_[A-Za-z0-9]{36}\b",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "npmrc-auth",
+        keywords: &["_auth", "_password"],
+        pattern: r#"(?i)(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?(?P<secret>[^\s"']+)"#,
+        check: Check::NotPlaceholder,
+    },
+    Rule {
+        name: "pypi-token",
+        keywords: &["pypi-"],
+        pattern: r"\bpypi-[A-Za-z0-9_-]{50,}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "huggingface-token",
+        keywords: &["hf_"],
+        pattern: r"\bhf_[A-Za-z0-9]{30,}\b",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "google-api-key",
+        keywords: &["aiza"],
+        pattern: r"\bAIza[0-9A-Za-z_-]{35}",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "jwt",
+        keywords: &["eyj"],
+        pattern: r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+        check: Check::Shape,
+    },
+    Rule {
+        name: "authorization-header",
+        keywords: &["authorization"],
+        pattern: r#"(?i)\b(?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|bot|digest|negotiate)[ \t]+(?P<secret>[^\s"',;]+)"#,
+        check: Check::NotPlaceholder,
+    },
+    Rule {
+        name: "url-credentials",
+        keywords: &["://"],
+        pattern: r#"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@"'<>]{1,200}:(?P<secret>[^\s/@"'<>]{1,500})@[A-Za-z0-9.\[-]"#,
+        check: Check::NotPlaceholder,
+    },
+    Rule {
+        name: "forgejo-token",
+        keywords: &["token", "authorization"],
+        // 40 hex digits only with a token context: a bare one is a commit SHA.
+        pattern: r#"(?i)(?:token|authorization)["']?[ \t]*[:=][ \t]*["']?(?:(?:token|bearer|basic)[ \t]+)?(?P<secret>[0-9a-f]{40})\b"#,
+        check: Check::Shape,
+    },
+    Rule {
+        name: "secret-assignment",
+        keywords: &["key", "secret", "token", "passw", "pwd", "credential"],
+        // env `NAME=v`, YAML `name: v`, JSON `"name": "v"`, flags `--name=v` / `--name v`.
+        pattern: concat!(
+            r#"(?i)(?:\b[A-Za-z0-9_.-]*"#,
+            secret_key!(),
+            r#"[A-Za-z0-9_.-]*["']?[ \t]*[:=][ \t]*|--[A-Za-z0-9-]*"#,
+            secret_key!(),
+            r#"[A-Za-z0-9-]*(?:=|[ \t]+))["']?(?P<secret>[^\s"'`,;&<>(){}\[\]:][^\s"'`,;&<>(){}\[\]]{7,})"#
+        ),
+        check: Check::Entropy(2.5),
+    },
+];

@@ -1,0 +1,166 @@
+use super::*;
+use proptest::prelude::*;
+
+fn redact(text: &str) -> (String, usize) {
+    let out = Redactor::builtin().redact(text);
+    (out.text.into_owned(), out.count)
+}
+
+/// Asserts no 12-byte window of `secret` survives in `text`.
+fn assert_gone(text: &str, secret: &str) {
+    let bytes = secret.as_bytes();
+    for window in bytes.windows(12.min(bytes.len())) {
+        let piece = String::from_utf8_lossy(window);
+        assert!(
+            !text.contains(piece.as_ref()),
+            "a piece {piece:?} of {secret:?} survived in {text:?}"
+        );
+    }
+}
+
+/// A fake credential of every supported format (generated, never real), the log line it is
+/// embedded in, and the rule expected to name it.
+fn fake_secrets() -> impl Strategy<Value = (String, String, &'static str)> {
+    let alnum =
+        |n: usize| proptest::string::string_regex(&format!("[A-Za-z0-9]{{{n}}}")).expect("regex");
+    let b64url =
+        |n: usize| proptest::string::string_regex(&format!("[A-Za-z0-9_-]{{{n}}}")).expect("regex");
+    let hex40 = || proptest::string::string_regex("[0-9a-f]{40}").expect("regex");
+    prop_oneof![
+        (prop_oneof![Just("ghp_"), Just("gho_"), Just("ghu_"), Just("ghs_"), Just("ghr_")], alnum(36))
+            .prop_map(|(p, s)| { let t = format!("{p}{s}"); (format!("GITHUB_TOKEN={t}"), t, "github-token") }),
+        (alnum(22), alnum(59)).prop_map(|(a, b)| {
+            let t = format!("github_pat_{a}_{b}");
+            (format!("remote: https://x-access-token:{t}@github.com/acme/app.git"), t, "any")
+        }),
+        b64url(20).prop_map(|s| { let t = format!("glpat-{s}"); (format!("  PRIVATE-TOKEN: {t}"), t, "gitlab-token") }),
+        b64url(93).prop_map(|s| { let t = format!("sk-ant-api03-{s}"); (format!("ANTHROPIC_API_KEY=\"{t}\""), t, "anthropic-key") }),
+        b64url(48).prop_map(|s| { let t = format!("sk-proj-{s}"); (format!("{{\"openai\": \"{t}\"}}"), t, "openai-key") }),
+        (prop_oneof![Just("AKIA"), Just("ASIA")], "[A-Z2-7]{16}")
+            .prop_map(|(p, s)| { let t = format!("{p}{s}"); (format!("aws_access_key_id = {t}"), t, "aws-access-key-id") }),
+        "[A-Za-z0-9/+]{40}".prop_map(|t| (format!("aws_secret_access_key={t}"), t, "any")),
+        ("[0-9]{12}", "[0-9]{13}", alnum(24)).prop_map(|(a, b, c)| {
+            let t = format!("xoxb-{a}-{b}-{c}"); (format!("slack: token {t} posted"), t, "slack-token")
+        }),
+        ("[A-Z0-9]{10}", "[A-Z0-9]{11}", alnum(24)).prop_map(|(a, b, c)| {
+            let t = format!("https://hooks.slack.com/services/T{a}/B{b}/{c}");
+            (format!("curl -X POST {t}"), format!("T{a}/B{b}/{c}"), "slack-webhook")
+        }),
+        alnum(36).prop_map(|s| { let t = format!("npm_{s}"); (format!("//registry.npmjs.org/:_authToken={t}"), t, "any") }),
+        b64url(30).prop_map(|t| (format!("//npm.pkg.example.com/:_authToken=\"{t}\""), t, "npmrc-auth")),
+        b64url(70).prop_map(|s| { let t = format!("pypi-AgEIcHlwaS5vcmc{s}"); (format!("password = {t}"), t, "any") }),
+        alnum(34).prop_map(|s| { let t = format!("hf_{s}"); (format!("HF_TOKEN: {t}"), t, "any") }),
+        b64url(35).prop_map(|s| { let t = format!("AIza{s}"); (format!("key={t}&q=1"), t, "google-api-key") }),
+        (b64url(20), b64url(40), b64url(43)).prop_map(|(a, b, c)| {
+            let t = format!("eyJ{a}.eyJ{b}.{c}"); (format!("id_token {t}"), t, "jwt")
+        }),
+        (b64url(20), prop_oneof![Just("Bearer"), Just("bearer"), Just("Basic"), Just("token"), Just("TOKEN")],
+         prop_oneof![Just("Authorization"), Just("authorization"), Just("AUTHORIZATION")])
+            .prop_map(|(t, scheme, header)| (format!("> {header}: {scheme} {t}"), t, "authorization-header")),
+        ("[a-z]{4,8}", "[A-Za-z0-9!%^*_+-]{12,24}").prop_map(|(user, pass)| {
+            (format!("fatal: unable to access 'https://{user}:{pass}@git.example.com/a/b.git/'"), pass, "url-credentials")
+        }),
+        hex40().prop_map(|t| (format!("curl 'https://forgejo.example.com/api/v1/repos?token={t}'"), t, "any")),
+        hex40().prop_map(|t| (format!("GITEA_TOKEN={t}"), t, "forgejo-token")),
+        hex40().prop_map(|t| (format!("Authorization: token {t}"), t, "authorization-header")),
+        ("[A-Z_]{0,8}", prop_oneof![Just("API_KEY"), Just("SECRET"), Just("PASSWORD"), Just("TOKEN"), Just("CLIENT_SECRET")], alnum(24))
+            .prop_map(|(prefix, key, t)| (format!("{prefix}{key}={t}"), t, "any")),
+        alnum(20).prop_map(|t| (format!("  db_password: \"{t}\""), t, "secret-assignment")),
+        alnum(20).prop_map(|t| (format!("deploy --api-key {t} --env prod"), t, "secret-assignment")),
+        (alnum(40), alnum(64), alnum(30)).prop_map(|(a, b, c)| {
+            let body = format!("{a}\n{b}\n{c}==");
+            (format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"), body, "private-key")
+        }),
+        (alnum(40), alnum(64)).prop_map(|(a, b)| {
+            let body = format!("{a}\\n{b}");
+            (format!("{{\"key\": \"-----BEGIN OPENSSH PRIVATE KEY-----\\n{body}\\n-----END OPENSSH PRIVATE KEY-----\\n\"}}"), body, "private-key")
+        }),
+    ]
+}
+
+/// Text that is not secret and must come through untouched.
+const SURVIVORS: &[&str] = &[
+    "HEAD is now at 3f786850e387550fdab836ed7e6dc881de23001b Merge pull request #12",
+    "Checking out 3f786850e387550fdab836ed7e6dc881de23001b as detached HEAD",
+    "request id 123e4567-e89b-12d3-a456-426614174000 failed",
+    "FROM node@sha256:2c5b2a1e8f9d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b",
+    "digest: sha256:2c5b2a1e8f9d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b size: 1573",
+    "  GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
+    "  token: ${{ secrets.FORGEJO_TOKEN }}",
+    "Authorization: Bearer ***",
+    "GITHUB_TOKEN=***",
+    "export NPM_TOKEN=$NPM_TOKEN",
+    "//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+    "Cache restored from key: node-cache-Linux-x64-npm-209c8f1b5e4d3a2f",
+    "data: aGVsbG8gd29ybGQsIHRoaXMgaXMgbm90IGEgc2VjcmV0Cg==",
+    "max_tokens: 4096, tokens used: 12345678",
+    "test tokenizer::parses_keywords ... ok",
+    "Using password authentication: true",
+    "PWD=/home/runner/work/acme/app",
+    "error: the token is invalid",
+    "skipping sk-learn install",
+    "https://github.com/acme/app/actions/runs/812",
+    "npm ERR! 404 Not Found - GET https://registry.npmjs.org/@acme%2fwidget",
+];
+
+#[test]
+fn non_secrets_survive() {
+    for line in SURVIVORS {
+        assert_eq!(redact(line), ((*line).to_owned(), 0), "{line}");
+    }
+}
+
+#[test]
+fn a_multi_line_key_keeps_the_line_count_and_an_unterminated_one_is_still_redacted() {
+    let text = "before\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\nkqhkiG9w0BAQEF\n-----END PRIVATE KEY-----\nafter\n";
+    let (out, count) = redact(text);
+    assert_eq!(out, "before\n[REDACTED:private-key]\n\n\n\nafter\n");
+    assert_eq!(count, 1);
+    let cut = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk\n";
+    let (out, _) = redact(cut);
+    assert_gone(&out, "MHcCAQEEIBkg4LVWM9nuwNSk");
+}
+
+#[test]
+fn custom_patterns_run_after_the_builtin_rules() {
+    let redactor = Redactor::with_patterns(&[
+        RedactPattern::new("acme-key", r"ACME-[0-9A-F]{16}"),
+        RedactPattern::new("internal-id", r"id=(?P<secret>INT\d{6})"),
+    ])
+    .expect("valid patterns");
+    let out = redactor
+        .redact("k=ACME-0123456789ABCDEF id=INT123456 ghp_0123456789abcdefghijABCDEFGHIJ012345");
+    assert_eq!(
+        out.text,
+        "k=[REDACTED:acme-key] id=[REDACTED:internal-id] [REDACTED:github-token]"
+    );
+    assert_eq!(out.count, 3);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
+    ))]
+
+    #[test]
+    fn no_piece_of_a_fake_secret_survives((line, secret, rule) in fake_secrets(), keep in proptest::sample::select(SURVIVORS)) {
+        let text = format!("{keep}\n{line}\n{keep}\n");
+        let (out, count) = redact(&text);
+        assert_gone(&out, &secret);
+        prop_assert!(count >= 1);
+        if rule != "any" {
+            let placeholder = format!("[REDACTED:{rule}]");
+            prop_assert!(out.contains(&placeholder), "{} not in {:?}", placeholder, out);
+        }
+        prop_assert!(out.starts_with(&format!("{keep}\n")) && out.ends_with(&format!("\n{keep}\n")), "{:?}", out);
+        prop_assert_eq!(out.matches('\n').count(), text.matches('\n').count());
+        // Idempotent: the placeholders match no rule.
+        prop_assert_eq!(redact(&out), (out.clone(), 0));
+    }
+
+    #[test]
+    fn redact_is_idempotent_on_arbitrary_text(text in "[ -~\n]{0,300}") {
+        let (once, _) = redact(&text);
+        prop_assert_eq!(redact(&once), (once.clone(), 0));
+    }
+}

@@ -44,6 +44,9 @@ npm run test:node
 step "API spec and reference server under Bun (bun test)"
 npm run test:bun
 
+step "benchmark harness, quick mode (figures: cargo bench -p citail-tests --bench pipeline)"
+cargo bench --locked -p citail-tests --bench pipeline -- --sample-count 3 --sample-size 1 > /dev/null
+
 step "Rust example: ingest-fixtures"
 cargo run --locked --quiet -p citail-examples --bin ingest-fixtures > /dev/null
 

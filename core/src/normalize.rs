@@ -45,6 +45,9 @@ pub fn normalize(text: &str, strip_timestamps: bool) -> String {
         if index > 0 {
             out.push('\n');
         }
+        // A trailing `\r` (CRLF, CR CR LF) moves the cursor and shows nothing: drop it so the
+        // line can take the fast path.
+        let raw = raw.trim_end_matches('\r');
         let raw = if strip_timestamps {
             strip_timestamp_prefix(raw)
         } else {

@@ -29,6 +29,23 @@ impl Fixture {
     }
 }
 
+/// `text` repeated until it has at least `bytes` bytes, then its last `bytes` bytes (moved
+/// forward to a character boundary): a full-size input built from a real log.
+pub fn fill_to(text: &str, bytes: usize) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut big = String::with_capacity(bytes + text.len());
+    while big.len() < bytes {
+        big.push_str(text);
+    }
+    let mut start = big.len() - bytes;
+    while !big.is_char_boundary(start) {
+        start += 1;
+    }
+    big.split_off(start)
+}
+
 /// The folder holding the fixture logs.
 pub fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")

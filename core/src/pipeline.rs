@@ -33,7 +33,8 @@ pub struct Processed {
     pub tail: String,
     /// Secrets replaced in the whole input (not only in the kept tail).
     pub redactions: usize,
-    /// Lines of the whole processed input (normalising and redacting never change it).
+    /// Lines of the whole processed input. Normalising and redacting keep every `\n`, so line
+    /// numbers are the posted ones; only a last line that shows nothing (`"…\n\r"`) is gone.
     pub original_lines: usize,
     /// Whether `tail` is shorter than the processed input.
     pub truncated: bool,
@@ -101,6 +102,72 @@ impl Pipeline {
             tail: tail.to_owned(),
             redactions,
             original_lines: count_lines(&text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn normalising_first_lets_redaction_see_a_token_split_by_escapes() {
+        let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
+        let out = pipeline.run("token gh\u{1b}[0mp_0123456789abcdefghijABCDEFGHIJ012345 used\n");
+        assert_eq!(out.tail, "token [REDACTED:github-token] used\n");
+        assert_eq!(out.redactions, 1);
+    }
+
+    fn hostile() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("\n".to_owned()),
+                Just("\r".to_owned()),
+                Just("\u{1b}[31m".to_owned()),
+                Just("\u{1b}]8;;x\u{7}".to_owned()),
+                Just("token=".to_owned()),
+                Just("ghp_0123456789abcdefghijABCDEFGHIJ012345".to_owned()),
+                Just("-----BEGIN PRIVATE KEY-----\n".to_owned()),
+                Just("é日🦀".to_owned()),
+                "[ -~]{0,12}",
+                any::<char>().prop_map(String::from),
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
+        ))]
+
+        #[test]
+        fn the_pipeline_is_total_and_within_both_caps(
+            text in hostile(), lines in 1usize..20, bytes in 1usize..400,
+            normalize in any::<bool>(), redact in any::<bool>(),
+        ) {
+            let options = Options::default()
+                .max_lines(lines)
+                .max_stored_bytes(bytes)
+                .normalize(normalize)
+                .redact_secrets(redact);
+            let out = Pipeline::new(&options).expect("valid").run(&text);
+            prop_assert!(out.tail.len() <= bytes);
+            prop_assert!(count_lines(&out.tail) <= lines);
+            if !normalize && !redact {
+                prop_assert_eq!(out.tail.as_str(), truncate_tail(&text, lines, bytes));
+                prop_assert_eq!(out.original_lines, count_lines(&text));
+            }
+            if normalize {
+                let clean = !out.tail.contains(['\u{1b}', '\r']);
+                prop_assert!(clean, "escape or CR left in {:?}", out.tail);
+            }
+            // Normalising and redacting keep every `\n`; only a last line that showed nothing
+            // (`"…\n\r"`) can disappear.
+            let posted = count_lines(&text);
+            prop_assert!(out.original_lines <= posted && out.original_lines + 1 >= posted);
         }
     }
 }

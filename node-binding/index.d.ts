@@ -21,9 +21,9 @@ export declare class CiLogStore {
   /** `ingest`, on the calling thread. */
   ingestSync(payload: unknown, opts?: { createdAt?: number }): IngestResult
   /** The live rows of (repo, headSha), oldest first, off the JS thread. */
-  logsFor(repo: string, headSha: string, opts?: { now?: number }): Promise<CiLog[]>
+  logsFor(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Promise<CiLog[]>
   /** `logsFor`, on the calling thread. */
-  logsForSync(repo: string, headSha: string, opts?: { now?: number }): Array<CiLog>
+  logsForSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Array<CiLog>
   /** Deletes rows past retention off the JS thread; resolves to the count deleted. */
   prune(opts?: { now?: number }): Promise<number>
   /** `prune`, on the calling thread. */
@@ -63,6 +63,25 @@ export interface CiLog {
   original_bytes: number
   /** Lines posted. */
   original_lines: number
+  /** The lines of the whole posted log that name the failure, in log order. */
+  highlights: Array<Highlight>
+}
+
+/**
+ * The lines of `text` that name a failure (compiler and type errors, test failures, panics,
+ * crashes, runner errors, ...), in log order, repeats collapsed into one with a count: at most
+ * `maxLines` (default 20) and `maxBytes` of text (default 4096). The same rules ingest uses.
+ */
+export declare function findHighlights(text: string, options?: { maxLines?: number; maxBytes?: number }): Array<Highlight>
+
+/** A line that names the failure, from the whole posted log. */
+export interface Highlight {
+  /** 1-based line number in the posted log. */
+  line: number
+  /** The line without its newline (its first 512 bytes when longer). */
+  text: string
+  /** How many times this exact line occurred; `line` is the first. */
+  repeats: number
 }
 
 /** What an ingest stored. */
@@ -81,6 +100,38 @@ export interface IngestResult {
   replaced: boolean
   /** Secrets replaced with `[REDACTED:<rule>]` in the posted log. */
   redactions: number
+  /** Failure highlights stored with the row. */
+  highlights: number
+}
+
+/** One line pattern of a problem matcher; group numbers are 1-based. */
+export interface MatcherPattern {
+  /** The regex. */
+  regexp: string
+  /** Group holding the file. */
+  file?: number
+  /** Group holding the line number. */
+  line?: number
+  /** Group holding the column. */
+  column?: number
+  /** Group holding `error`, `warning`, ... */
+  severity?: number
+  /** Group holding the rule code. */
+  code?: number
+  /** Group holding the message (required in the last pattern). */
+  message?: number
+  /** The last pattern repeats on the following lines. */
+  loop?: boolean
+}
+
+/** One GitHub Actions problem matcher (see `StoreOptions.problemMatchers`). */
+export interface ProblemMatcher {
+  /** The matcher's name; errors quote it. */
+  owner: string
+  /** `error` (default) or `warning`; warnings are not highlights. */
+  severity?: string
+  /** Consecutive line patterns; the last may `loop`. */
+  pattern: Array<MatcherPattern>
 }
 
 /** A custom redaction pattern for `StoreOptions.redactPatterns`. */
@@ -93,9 +144,11 @@ export interface RedactPatternOption {
 
 /**
  * Renders rows from `logsFor` as the Markdown block appended to a fix-CI prompt: `""` for no
- * rows; otherwise a heading saying the excerpts are data, then each tail in a fence no log line
- * can close. At most `maxBytes` bytes (default 65536): the newest rows are kept whole, older ones
- * shortened or left out and named.
+ * rows; otherwise a heading saying the excerpts are data, then per step a header, its failure
+ * highlights (`L812: ...`) and its tail, each in a fence no log line can close. At most
+ * `maxBytes` bytes (default 65536): every step is named with its highlights while they fit and
+ * the tails share the rest; otherwise highlights shrink, then the oldest steps are left out and
+ * named in a closing note.
  */
 export declare function renderPromptBlock(logs: CiLog[], options?: { maxBytes?: number }): string
 
@@ -133,6 +186,15 @@ export interface StoreOptions {
    * or its `(?P<secret>…)` group, becomes `[REDACTED:<name>]`. Default none.
    */
   redactPatterns?: Array<RedactPatternOption>
+  /** Most failure highlights kept per row. Default 20; 0 turns highlights off. */
+  maxHighlights?: number
+  /** Most bytes of highlight text kept per row. Default 4096. */
+  maxHighlightBytes?: number
+  /**
+   * Extra highlight rules: a GitHub Actions problem-matcher file (`{ problemMatcher: [...] }`),
+   * as an object or as its JSON text. Regexes use the Rust `regex` crate's syntax.
+   */
+  problemMatchers?: string | { problemMatcher: ProblemMatcher[] }
 }
 
 /** A summary of the store. Field names are snake_case like the other result objects. */

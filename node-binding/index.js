@@ -836,5 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CiLogStore = nativeBinding.CiLogStore
+module.exports.findHighlights = nativeBinding.findHighlights
 module.exports.renderPromptBlock = nativeBinding.renderPromptBlock
 module.exports.truncateTail = nativeBinding.truncateTail

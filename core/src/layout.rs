@@ -7,14 +7,15 @@
 //! | `tails`    | `(id, chunk index)`                              | up to [`TAIL_CHUNK_BYTES`] of the tail |
 //! | `by_time`  | `(created_at, id)`                               | `(repo, head_sha)`        |
 //! | `identity` | `(repo, head_sha, run_id, job_id, step_name)`    | `(created_at, id)`        |
+//! | `highlights` | `id` (only rows that have any)                 | bincode `Vec<`[`Highlight`]`>` |
 //! | `meta`     | name                                             | `u64`                     |
 //!
 //! Invariants kept by every write transaction: each `rows` entry has exactly one `by_time` entry
 //! and one `identity` entry pointing back at it, and `ceil(tail_bytes / TAIL_CHUNK_BYTES)` `tails`
-//! entries; the `meta` counters `rows` and `stored_bytes` equal the count of `rows` entries and
+//! entries, and at most one `highlights` entry (none when it has no highlights); the `meta` counters `rows` and `stored_bytes` equal the count of `rows` entries and
 //! the sum of their `tail_bytes`.
 
-use crate::{Error, Result};
+use crate::{Error, Highlight, Result};
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,9 @@ pub(crate) type IdentityKey = (
     &'static str,
     &'static str,
 );
+/// Failure highlights of a row, apart from the row so schema-1 rows (which have none) read
+/// unchanged.
+pub(crate) const HIGHLIGHTS: TableDefinition<u64, &[u8]> = TableDefinition::new("highlights");
 /// Schema version and counters.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -87,6 +91,34 @@ impl RowValue {
             return Err(Error::corrupt("row value has trailing bytes"));
         }
         Ok(value)
+    }
+}
+
+/// Encodes a row's highlights.
+pub(crate) fn encode_highlights(highlights: &[Highlight]) -> Result<Vec<u8>> {
+    bincode::serde::encode_to_vec(highlights, bincode::config::standard())
+        .map_err(|e| Error::corrupt(format!("encoding highlights: {e}")))
+}
+
+/// Decodes a row's highlights; any damage is [`Error::Corrupt`], never a panic.
+pub(crate) fn decode_highlights(bytes: &[u8]) -> Result<Vec<Highlight>> {
+    let config = bincode::config::standard().with_limit::<{ 1 << 20 }>();
+    let (value, used) = bincode::serde::decode_from_slice(bytes, config)
+        .map_err(|e| Error::corrupt(format!("decoding highlights: {e}")))?;
+    if used != bytes.len() {
+        return Err(Error::corrupt("highlights value has trailing bytes"));
+    }
+    Ok(value)
+}
+
+/// Reads the highlights of row `id`: empty when it has none (and for every schema-1 row).
+pub(crate) fn get_highlights(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    id: u64,
+) -> Result<Vec<Highlight>> {
+    match table.get(id)? {
+        Some(guard) => decode_highlights(guard.value()),
+        None => Ok(Vec::new()),
     }
 }
 

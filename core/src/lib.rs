@@ -37,6 +37,7 @@
 
 mod clock;
 mod error;
+mod highlight;
 mod layout;
 mod model;
 mod normalize;
@@ -51,6 +52,10 @@ mod truncate;
 mod validate;
 
 pub use error::{Error, Result};
+pub use highlight::{
+    find_highlights, Highlight, Highlighter, MatcherPattern, ProblemMatcher,
+    MAX_HIGHLIGHT_LINE_BYTES,
+};
 pub use model::{CiLog, Ingested, NewLog, Stats};
 pub use normalize::normalize;
 pub use options::{Options, MAX_INPUT_BYTES_LIMIT};

@@ -67,6 +67,8 @@ pub struct Ingested {
     /// Secrets replaced with `[REDACTED:<rule>]` in the posted log (0 with
     /// [`Options::redact_secrets`](crate::Options::redact_secrets) off).
     pub redactions: usize,
+    /// Failure highlights stored with the row (see [`CiLog::highlights`]).
+    pub highlights: usize,
 }
 
 /// A stored row, as [`Store::logs_for`](crate::Store::logs_for) returns it.
@@ -76,7 +78,7 @@ pub struct Ingested {
 ///     id: 1, repo: "a/b".into(), head_sha: "a".repeat(40), run_id: "1".into(),
 ///     job_id: "2".into(), step_name: "test".into(), conclusion: "failure".into(),
 ///     log_tail: "boom\n".into(), created_at: 0, truncated: false,
-///     original_bytes: 5, original_lines: 1,
+///     original_bytes: 5, original_lines: 1, highlights: vec![],
 /// };
 /// assert!(citail::render_prompt_block(&[log], 10_000).contains("boom"));
 /// ```
@@ -106,6 +108,10 @@ pub struct CiLog {
     pub original_bytes: usize,
     /// Lines posted.
     pub original_lines: usize,
+    /// The lines of the whole posted log that name the failure, in log order, with their line
+    /// numbers (see [`find_highlights`](crate::find_highlights)); empty for rows stored before
+    /// schema 2.
+    pub highlights: Vec<crate::Highlight>,
 }
 
 /// A summary of a store, from [`Store::stats`](crate::Store::stats).

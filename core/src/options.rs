@@ -1,6 +1,6 @@
 //! Store configuration with documented defaults.
 
-use crate::{Error, RedactPattern, Redactor, Result};
+use crate::{Error, Highlighter, ProblemMatcher, RedactPattern, Redactor, Result};
 
 /// One day in milliseconds.
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -31,6 +31,9 @@ pub struct Options {
     strip_timestamps: bool,
     redact_secrets: bool,
     redact_patterns: Vec<RedactPattern>,
+    max_highlights: usize,
+    max_highlight_bytes: usize,
+    problem_matchers: Vec<ProblemMatcher>,
 }
 
 impl Default for Options {
@@ -46,6 +49,9 @@ impl Default for Options {
             strip_timestamps: true,
             redact_secrets: true,
             redact_patterns: Vec::new(),
+            max_highlights: 20,
+            max_highlight_bytes: 4096,
+            problem_matchers: Vec::new(),
         }
     }
 }
@@ -179,6 +185,70 @@ impl Options {
         self
     }
 
+    /// Most failure highlights kept per row (see [`find_highlights`](crate::find_highlights)).
+    /// Default: 20. 0 turns highlights off.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().max_highlights(5).get_max_highlights(), 5);
+    /// ```
+    pub fn max_highlights(mut self, lines: usize) -> Self {
+        self.max_highlights = lines;
+        self
+    }
+
+    /// Most bytes of highlight text kept per row. Default: 4 KiB. At most 64 KiB.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().max_highlight_bytes(1024).get_max_highlight_bytes(), 1024);
+    /// ```
+    pub fn max_highlight_bytes(mut self, bytes: usize) -> Self {
+        self.max_highlight_bytes = bytes;
+        self
+    }
+
+    /// Extra highlight rules as GitHub problem matchers (see [`ProblemMatcher`]). Default:
+    /// none. A matcher whose regex does not compile, or whose shape is wrong, is
+    /// [`Error::InvalidOption`] (`problem_matchers`) from [`Store::open`](crate::Store::open).
+    ///
+    /// ```
+    /// let json = r#"{"problemMatcher":[{"owner":"x","pattern":[{"regexp":"^E(.*)","message":1}]}]}"#;
+    /// let o = citail::Options::default().problem_matchers(citail::ProblemMatcher::parse(json)?);
+    /// assert_eq!(o.get_problem_matchers()[0].owner, "x");
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn problem_matchers(mut self, matchers: Vec<ProblemMatcher>) -> Self {
+        self.problem_matchers = matchers;
+        self
+    }
+
+    /// Highlight line cap per row.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_max_highlights(), 20);
+    /// ```
+    #[must_use]
+    pub fn get_max_highlights(&self) -> usize {
+        self.max_highlights
+    }
+    /// Highlight byte cap per row.
+    ///
+    /// ```
+    /// assert_eq!(citail::Options::default().get_max_highlight_bytes(), 4096);
+    /// ```
+    #[must_use]
+    pub fn get_max_highlight_bytes(&self) -> usize {
+        self.max_highlight_bytes
+    }
+    /// The problem matchers.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().get_problem_matchers().is_empty());
+    /// ```
+    #[must_use]
+    pub fn get_problem_matchers(&self) -> &[ProblemMatcher] {
+        &self.problem_matchers
+    }
+
     /// Whether tails are normalised.
     ///
     /// ```
@@ -304,6 +374,12 @@ impl Options {
         }
         if !self.redact_patterns.is_empty() {
             Redactor::with_patterns(&self.redact_patterns)?;
+        }
+        if self.max_highlight_bytes > 64 * 1024 {
+            return bad("max_highlight_bytes", "must be at most 64 KiB");
+        }
+        if !self.problem_matchers.is_empty() {
+            Highlighter::with_matchers(&self.problem_matchers)?;
         }
         Ok(())
     }

@@ -1,10 +1,12 @@
-//! The ingest pipeline after validation: normalise → redact → truncate.
+//! The ingest pipeline after validation: normalise → redact → highlight → truncate.
 //!
 //! The order matters. Normalising first means redaction sees `ghp_…` rather than
 //! `gh\x1b[0mp_…`, and truncation never leaves `[31m` debris at the cut; redacting before
 //! truncation means a token that straddles the cut is still found whole.
 
-use crate::{count_lines, normalize, truncate_tail, Options, Redactor, Result};
+use crate::{
+    count_lines, normalize, truncate_tail, Highlight, Highlighter, Options, Redactor, Result,
+};
 use std::borrow::Cow;
 
 /// The configured stages, compiled once; a [`Store`](crate::Store) keeps one.
@@ -21,6 +23,9 @@ pub struct Pipeline {
     normalize: bool,
     strip_timestamps: bool,
     redactor: Option<Redactor>,
+    highlighter: Highlighter,
+    max_highlights: usize,
+    max_highlight_bytes: usize,
     max_lines: usize,
     max_stored_bytes: usize,
 }
@@ -38,6 +43,8 @@ pub struct Processed {
     pub original_lines: usize,
     /// Whether `tail` is shorter than the processed input.
     pub truncated: bool,
+    /// The failure lines of the whole processed input (not only of the tail), in log order.
+    pub highlights: Vec<Highlight>,
 }
 
 impl Pipeline {
@@ -64,12 +71,17 @@ impl Pipeline {
             normalize: options.get_normalize(),
             strip_timestamps: options.get_strip_timestamps(),
             redactor,
+            highlighter: Highlighter::with_matchers(options.get_problem_matchers())?,
+            max_highlights: options.get_max_highlights(),
+            max_highlight_bytes: options.get_max_highlight_bytes(),
             max_lines: options.get_max_lines(),
             max_stored_bytes: options.get_max_stored_bytes(),
         })
     }
 
-    /// Runs normalise → redact → truncate on `input`. Never fails: every stage is total.
+    /// Runs normalise → redact → highlight → truncate on `input`. Never fails: every stage is
+    /// total. Highlights are found in the whole normalised, redacted input, so a cause far above
+    /// the kept tail is still named.
     ///
     /// The tail is valid UTF-8 within both caps, and with both switches off it is exactly
     /// [`truncate_tail`] of the input.
@@ -96,8 +108,15 @@ impl Pipeline {
             }
             None => (text, 0),
         };
+        let highlights = if self.max_highlights == 0 {
+            Vec::new()
+        } else {
+            self.highlighter
+                .find(&text, self.max_highlights, self.max_highlight_bytes)
+        };
         let tail = truncate_tail(&text, self.max_lines, self.max_stored_bytes);
         Processed {
+            highlights,
             truncated: tail.len() != text.len(),
             tail: tail.to_owned(),
             redactions,

@@ -1,8 +1,8 @@
 //! [`Store`]: ingest, lookup, prune and stats over the tables of [`crate::layout`].
 
 use crate::layout::{
-    get_tail, RowValue, BY_TIME, IDENTITY, META, META_NEXT_ID, META_ROWS, META_SCHEMA,
-    META_STORED_BYTES, ROWS, TAILS,
+    get_highlights, get_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID,
+    META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS,
 };
 use crate::registry::{open_shared, SharedDb};
 use crate::tables::{meta_get, WriteTables};
@@ -15,10 +15,15 @@ use std::sync::Arc;
 /// The schema version this build writes and the newest it reads. Opening a file with a higher
 /// version is [`Error::SchemaTooNew`].
 ///
+/// Version 2 added the `highlights` table. A version-1 file is upgraded in place when it is
+/// opened (the table is created, the version recorded; no row is rewritten) and its rows read
+/// back with no highlights. An older citail then refuses the file with `SchemaTooNew` rather
+/// than deleting rows without their highlights.
+///
 /// ```
-/// assert_eq!(citail::SCHEMA_VERSION, 1);
+/// assert_eq!(citail::SCHEMA_VERSION, 2);
 /// ```
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Rows deleted per write transaction by [`Store::prune`], so a large backlog never holds the
 /// writer for long.
@@ -179,7 +184,12 @@ impl Store {
             if let Some((old_created, old_id)) = previous {
                 tables.delete_row((repo, sha, old_created, old_id))?;
             }
-            tables.insert_row((repo, sha, created_at_ms, id), &value, tail)?;
+            tables.insert_row(
+                (repo, sha, created_at_ms, id),
+                &value,
+                tail,
+                &processed.highlights,
+            )?;
             (id, previous.is_some())
         };
         tx.commit()?;
@@ -191,6 +201,7 @@ impl Store {
             truncated: value.truncated,
             replaced,
             redactions: processed.redactions,
+            highlights: processed.highlights.len(),
         })
     }
 
@@ -228,15 +239,64 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn logs_for_at(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<Vec<CiLog>> {
+        self.recent_logs_for_at(repo, head_sha, now_ms, usize::MAX)
+    }
+
+    /// The newest `limit` live rows of (repo, head_sha) at the current time. See
+    /// [`Store::recent_logs_for_at`].
+    ///
+    /// # Errors
+    /// As [`Store::logs_for_at`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// assert!(store.recent_logs_for("acme/app", &"d".repeat(40), 50)?.is_empty());
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn recent_logs_for(&self, repo: &str, head_sha: &str, limit: usize) -> Result<Vec<CiLog>> {
+        self.recent_logs_for_at(repo, head_sha, clock::now_ms(), limit)
+    }
+
+    /// Like [`Store::logs_for_at`], but only the newest `limit` rows (still returned oldest
+    /// first). The rows are read newest first and the read stops at `limit`, so a commit with
+    /// thousands of rows (a retry loop gone wrong) costs no more than `limit` rows: this is the
+    /// lookup for the prompt path.
+    ///
+    /// # Errors
+    /// As [`Store::logs_for_at`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let sha = "e".repeat(40);
+    /// for (i, step) in ["build", "lint", "test"].iter().enumerate() {
+    ///     let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: step,
+    ///         head_sha: &sha, conclusion: "failure", log_tail: "boom\n" };
+    ///     store.ingest_at(&log, i as u64)?;
+    /// }
+    /// let newest: Vec<_> = store.recent_logs_for_at("acme/app", &sha, 10, 2)?
+    ///     .into_iter().map(|r| r.step_name).collect();
+    /// assert_eq!(newest, ["lint", "test"]);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn recent_logs_for_at(
+        &self,
+        repo: &str,
+        head_sha: &str,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<CiLog>> {
         validate_repo(repo)?;
         let sha = normalize_sha(head_sha)?;
         let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
         let tx = self.shared.db()?.begin_read()?;
         let rows = tx.open_table(ROWS)?;
         let tails = tx.open_table(TAILS)?;
+        let highlights = tx.open_table(HIGHLIGHTS)?;
         let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
         let mut out = Vec::new();
-        for entry in rows.range(range)? {
+        for entry in rows.range(range)?.rev().take(limit) {
             let (key, value) = entry?;
             let (_, _, created_at, id) = key.value();
             let row = RowValue::decode(value.value())?;
@@ -245,6 +305,7 @@ impl Store {
                 repo: repo.to_owned(),
                 head_sha: sha.clone(),
                 log_tail: get_tail(&tails, id, row.tail_bytes)?,
+                highlights: get_highlights(&highlights, id)?,
                 run_id: row.run_id,
                 job_id: row.job_id,
                 step_name: row.step_name,
@@ -255,6 +316,7 @@ impl Store {
                 original_lines: to_usize(row.original_lines),
             });
         }
+        out.reverse();
         Ok(out)
     }
 
@@ -371,6 +433,7 @@ fn init_schema(db: &redb::Database) -> Result<()> {
         tx.open_table(TAILS)?;
         tx.open_table(BY_TIME)?;
         tx.open_table(IDENTITY)?;
+        tx.open_table(HIGHLIGHTS)?;
         let mut meta = tx.open_table(META)?;
         let found = meta.get(META_SCHEMA)?.map(|guard| guard.value());
         match found {
@@ -380,7 +443,11 @@ fn init_schema(db: &redb::Database) -> Result<()> {
                     supported: SCHEMA_VERSION,
                 })
             }
-            Some(_) => return Ok(()), // drops `tx` uncommitted: nothing to write
+            Some(SCHEMA_VERSION) => return Ok(()), // drops `tx` uncommitted: nothing to write
+            Some(_) => {
+                // Version 1: the new table was just created; record the upgrade.
+                meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
+            }
             None => {
                 meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
                 meta.insert(META_NEXT_ID, 1)?;

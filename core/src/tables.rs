@@ -2,9 +2,10 @@
 //! its tail chunks, its time-index entry, its identity entry and the counters change together.
 
 use crate::layout::{
-    delete_tail, put_tail, RowValue, BY_TIME, IDENTITY, META, META_NEXT_ID, META_ROWS,
-    META_STORED_BYTES, ROWS, TAILS,
+    delete_tail, encode_highlights, put_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META,
+    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS,
 };
+use crate::Highlight;
 use crate::{Error, Result};
 use redb::{ReadableTable, Table, WriteTransaction};
 
@@ -17,6 +18,7 @@ pub(crate) struct WriteTables<'txn> {
     tails: Table<'txn, (u64, u32), &'static [u8]>,
     by_time: Table<'txn, (u64, u64), (&'static str, &'static str)>,
     identities: Table<'txn, crate::layout::IdentityKey, (u64, u64)>,
+    highlights: Table<'txn, u64, &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
 }
 
@@ -27,6 +29,7 @@ impl<'txn> WriteTables<'txn> {
             tails: tx.open_table(TAILS)?,
             by_time: tx.open_table(BY_TIME)?,
             identities: tx.open_table(IDENTITY)?,
+            highlights: tx.open_table(HIGHLIGHTS)?,
             meta: tx.open_table(META)?,
         })
     }
@@ -46,16 +49,21 @@ impl<'txn> WriteTables<'txn> {
         Ok(self.identities.get(identity)?.map(|guard| guard.value()))
     }
 
-    /// Inserts a row with its tail and index entries; the identity now points at it.
+    /// Inserts a row with its tail, highlights and index entries; the identity now points at it.
     pub(crate) fn insert_row(
         &mut self,
         key: RowKey<'_>,
         value: &RowValue,
         tail: &str,
+        highlights: &[Highlight],
     ) -> Result<()> {
         let (repo, sha, created_at, id) = key;
         self.rows.insert(key, value.encode()?.as_slice())?;
         put_tail(&mut self.tails, id, tail)?;
+        if !highlights.is_empty() {
+            self.highlights
+                .insert(id, encode_highlights(highlights)?.as_slice())?;
+        }
         self.by_time.insert((created_at, id), (repo, sha))?;
         let identity = value.identity(repo, sha);
         self.identities.insert(identity, (created_at, id))?;
@@ -78,6 +86,7 @@ impl<'txn> WriteTables<'txn> {
             }
         };
         delete_tail(&mut self.tails, id, value.tail_bytes)?;
+        self.highlights.remove(id)?;
         self.by_time.remove((created_at, id))?;
         let identity = value.identity(repo, sha);
         if self.find_identity(identity)? == Some((created_at, id)) {

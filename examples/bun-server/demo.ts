@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadFixtures, wireTail } from './src/fixtures'
+import { DEFAULT_MAX_BODY_BYTES } from './src/config'
 import { consoleLogger } from './src/log'
 import { buildFixCiPrompt } from './src/prompt'
 import { ROUTE_PATH, startServer } from './src/server'
@@ -24,7 +25,7 @@ const running = startServer(
     storePath: join(dir, 'ci-logs.redb'),
     hostname: '127.0.0.1',
     port: 0,
-    maxBodyBytes: 70 * 1024,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     pruneIntervalMs: 10 * 60 * 1000,
   },
   consoleLogger,

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Mirrors the tail of one failed step's log to the orchestration server.
+# Mirrors the end of one failed step's log to the orchestration server: its last 60 KiB,
+# starting on a line boundary. The server finds the failure lines (highlights) in all of it and
+# stores the last 200 lines / 32 KiB as the tail.
 #
 #   post-ci-log.sh <step-id> <log-file>
 #
@@ -18,8 +20,7 @@ set -u
 
 step_id=${1:-}
 log_file=${2:-}
-max_lines=200
-max_bytes=61440   # under the server's 64 KiB tail limit
+max_bytes=61440   # the server's 64 KiB log_tail limit, less room for replacement characters
 
 note() { printf 'post-ci-log: %s\n' "$*" >&2; }
 
@@ -41,8 +42,20 @@ fi
 work=$(mktemp -d 2>/dev/null) || { note "cannot create a temp folder; nothing sent"; exit 0; }
 trap 'rm -rf "$work"' EXIT
 
-# Last 200 lines, then at most 60 KiB of those (a single line can be huge).
-tail -n "$max_lines" -- "$log_file" | tail -c "$max_bytes" > "$work/tail" 2>/dev/null || true
+# The last 60 KiB. When that cuts a line and more than one line follows, drop the partial first
+# line so the excerpt starts on a line boundary (a log whose end is one huge line keeps it cut).
+size=$(wc -c < "$log_file" 2>/dev/null || echo 0)
+if [ "$size" -gt "$max_bytes" ]; then
+  tail -c "$max_bytes" -- "$log_file" > "$work/chunk" 2>/dev/null || true
+  if [ "$(tail -c "$((max_bytes + 1))" -- "$log_file" | head -c 1 | od -An -c | tr -d ' ')" = '\n' ] \
+     || [ "$(tr -cd '\n' < "$work/chunk" | wc -c)" -lt 2 ]; then
+    mv "$work/chunk" "$work/tail"
+  else
+    sed '1d' "$work/chunk" > "$work/tail" 2>/dev/null || mv "$work/chunk" "$work/tail"
+  fi
+else
+  cat -- "$log_file" > "$work/tail" 2>/dev/null || true
+fi
 
 repo=${CI_LOG_REPO:-${GITHUB_REPOSITORY:-}}
 run_id=${CI_LOG_RUN_ID:-${GITHUB_RUN_ID:-}}

@@ -60,7 +60,7 @@ export function defineSpec({ describe, test }) {
     test('round trip, sync and async', async () => {
       const store = fresh()
       const a = store.ingestSync(payload(), { createdAt: 1_000 })
-      assert.deepEqual(a, { id: 1, created_at: 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, redactions: 0 })
+      assert.deepEqual(a, { id: 1, created_at: 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, redactions: 0, highlights: 1 })
       const b = await store.ingest(payload({ step_name: 'lint', log_tail: 'lint failed' }), { createdAt: 2_000 })
       assert.equal(b.id, 2)
       const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: 3_000 })
@@ -69,6 +69,7 @@ export function defineSpec({ describe, test }) {
         id: 1, repo: 'acme/widgets', head_sha: SHA, run_id: '812', job_id: '3', step_name: 'test',
         conclusion: 'failure', log_tail: 'running 3 tests\ntest parse ... FAILED\n', created_at: 1_000,
         truncated: false, original_bytes: 38, original_lines: 2,
+        highlights: [{ line: 2, text: 'test parse ... FAILED', repeats: 1 }],
       })
       assert.equal(rows[1].log_tail, 'lint failed')
       const stats = store.stats()
@@ -222,6 +223,53 @@ export function defineSpec({ describe, test }) {
       throwsCode(() => fresh('p.redb', { redactPatterns: [{ name: 'x' }] }), 'INVALID_OPTION', 'redactPatterns')
       throwsCode(() => fresh('p.redb', { normalize: 1 }), 'INVALID_OPTION', 'normalize')
       throwsCode(() => fresh('p.redb', { redactSecrets: 'no' }), 'INVALID_OPTION', 'redactSecrets')
+    })
+
+    test('failure highlights: stored with the row, found by findHighlights, limited lookups', async () => {
+      const store = fresh('highlights.redb')
+      const noise = Array.from({ length: 500 }, (_, i) => `noise line ${i}`).join('\n')
+      const log = `compiling\nerror[E0425]: cannot find value \`x\` in this scope\n${noise}\nProcess completed with exit code 1.\n`
+      const result = await store.ingest(payload({ log_tail: log }), { createdAt: 1 })
+      assert.equal(result.highlights, 2)
+      const [row] = await store.logsFor('acme/widgets', SHA, { now: 1 })
+      assert.deepEqual(row.highlights, [
+        { line: 2, text: 'error[E0425]: cannot find value `x` in this scope', repeats: 1 },
+        { line: 503, text: 'Process completed with exit code 1.', repeats: 1 },
+      ])
+      assert.ok(!row.log_tail.includes('E0425'), 'the cause is above the stored tail')
+      const block = renderPromptBlock([row])
+      assert.ok(block.includes('L2: error[E0425]: cannot find value `x` in this scope'))
+      assert.deepEqual(citail.findHighlights('ok\nnpm ERR! 404\nnpm ERR! 404\n'), [{ line: 2, text: 'npm ERR! 404', repeats: 2 }])
+      assert.equal(citail.findHighlights('error: a\nerror: b\nerror: c\n', { maxLines: 2 }).length, 2)
+      throwsCode(() => citail.findHighlights(null), 'INVALID_FIELD', 'text')
+      for (let i = 0; i < 5; i++) store.ingestSync(payload({ step_name: `s${i}` }), { createdAt: 10 + i })
+      const newest = store.logsForSync('acme/widgets', SHA, { now: 20, limit: 2 })
+      assert.deepEqual(newest.map((r) => r.step_name), ['s3', 's4'])
+      assert.equal((await store.logsFor('acme/widgets', SHA, { now: 20, limit: 0 })).length, 0)
+      // A row built by hand may leave highlights out.
+      const { highlights, ...bare } = row
+      assert.ok(renderPromptBlock([bare]).includes('noise line 499'))
+      throwsCode(() => renderPromptBlock([{ ...row, highlights: 'x' }]), 'INVALID_FIELD', 'highlights')
+      store.close()
+    })
+
+    test('problem matchers as extra highlight rules; a bad one is INVALID_OPTION', () => {
+      const matcher = { problemMatcher: [{ owner: 'acme-lint', pattern: [{ regexp: '^LINT (\\S+): (.*)$', file: 1, message: 2 }] }] }
+      for (const problemMatchers of [matcher, JSON.stringify(matcher)]) {
+        const store = fresh('matchers.redb', { problemMatchers })
+        const done = store.ingestSync(payload({ log_tail: 'LINT src/a.ts: no semicolons\nfine\n' }), { createdAt: 1 })
+        assert.equal(done.highlights, 1)
+        assert.equal(store.logsForSync('acme/widgets', SHA, { now: 1 })[0].highlights[0].text, 'LINT src/a.ts: no semicolons')
+        store.close()
+      }
+      const bad = { problemMatcher: [{ owner: 'broken', pattern: [{ regexp: '(?<=x)y', message: 1 }] }] }
+      assert.throws(() => fresh('m.redb', { problemMatchers: bad }), (err) => err.code === 'INVALID_OPTION' && err.field === 'problemMatchers' && err.message.includes('broken'))
+      throwsCode(() => fresh('m.redb', { problemMatchers: '{not json' }), 'INVALID_OPTION', 'problemMatchers')
+      throwsCode(() => fresh('m.redb', { problemMatchers: 42 }), 'INVALID_OPTION', 'problemMatchers')
+      throwsCode(() => fresh('m.redb', { maxHighlightBytes: 1 << 20 }), 'INVALID_OPTION', 'maxHighlightBytes')
+      const off = fresh('off.redb', { maxHighlights: 0 })
+      assert.equal(off.ingestSync(payload({ log_tail: 'error: x\n' }), { createdAt: 1 }).highlights, 0)
+      off.close()
     })
 
     test('identifying fields cannot forge prompt structure', async () => {

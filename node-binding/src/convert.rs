@@ -37,6 +37,60 @@ pub struct StoreOptions {
     /// Extra redaction patterns (`regex` crate syntax), run after the built-in rules. The match,
     /// or its `(?P<secret>…)` group, becomes `[REDACTED:<name>]`. Default none.
     pub redact_patterns: Option<Vec<RedactPatternOption>>,
+    /// Most failure highlights kept per row. Default 20; 0 turns highlights off.
+    pub max_highlights: Option<f64>,
+    /// Most bytes of highlight text kept per row. Default 4096.
+    pub max_highlight_bytes: Option<f64>,
+    /// Extra highlight rules: a GitHub Actions problem-matcher file (`{ problemMatcher: [...] }`),
+    /// as an object or as its JSON text. Regexes use the Rust `regex` crate's syntax.
+    #[napi(ts_type = "string | { problemMatcher: ProblemMatcher[] }")]
+    pub problem_matchers: Option<serde_json::Value>,
+}
+
+/// One GitHub Actions problem matcher (see `StoreOptions.problemMatchers`).
+#[napi(object)]
+#[allow(dead_code)]
+pub struct ProblemMatcher {
+    /// The matcher's name; errors quote it.
+    pub owner: String,
+    /// `error` (default) or `warning`; warnings are not highlights.
+    pub severity: Option<String>,
+    /// Consecutive line patterns; the last may `loop`.
+    pub pattern: Vec<MatcherPattern>,
+}
+
+/// One line pattern of a problem matcher; group numbers are 1-based.
+#[napi(object)]
+#[allow(dead_code)]
+pub struct MatcherPattern {
+    /// The regex.
+    pub regexp: String,
+    /// Group holding the file.
+    pub file: Option<u32>,
+    /// Group holding the line number.
+    pub line: Option<u32>,
+    /// Group holding the column.
+    pub column: Option<u32>,
+    /// Group holding `error`, `warning`, ...
+    pub severity: Option<u32>,
+    /// Group holding the rule code.
+    pub code: Option<u32>,
+    /// Group holding the message (required in the last pattern).
+    pub message: Option<u32>,
+    /// The last pattern repeats on the following lines.
+    #[napi(js_name = "loop")]
+    pub repeat: Option<bool>,
+}
+
+/// A line that names the failure, from the whole posted log.
+#[napi(object)]
+pub struct Highlight {
+    /// 1-based line number in the posted log.
+    pub line: f64,
+    /// The line without its newline (its first 512 bytes when longer).
+    pub text: String,
+    /// How many times this exact line occurred; `line` is the first.
+    pub repeats: f64,
 }
 
 /// A custom redaction pattern for `StoreOptions.redactPatterns`.
@@ -69,6 +123,8 @@ pub struct IngestResult {
     pub replaced: bool,
     /// Secrets replaced with `[REDACTED:<rule>]` in the posted log.
     pub redactions: f64,
+    /// Failure highlights stored with the row.
+    pub highlights: f64,
 }
 
 /// A stored row.
@@ -106,6 +162,8 @@ pub struct CiLog {
     /// Lines posted.
     #[napi(js_name = "original_lines")]
     pub original_lines: f64,
+    /// The lines of the whole posted log that name the failure, in log order.
+    pub highlights: Vec<Highlight>,
 }
 
 /// A summary of the store. Field names are snake_case like the other result objects.
@@ -142,6 +200,7 @@ impl From<citail::Ingested> for IngestResult {
             truncated: i.truncated,
             replaced: i.replaced,
             redactions: num(i.redactions),
+            highlights: num(i.highlights),
         }
     }
 }
@@ -161,6 +220,17 @@ impl From<citail::CiLog> for CiLog {
             truncated: l.truncated,
             original_bytes: num(l.original_bytes),
             original_lines: num(l.original_lines),
+            highlights: l.highlights.into_iter().map(Highlight::from).collect(),
+        }
+    }
+}
+
+impl From<citail::Highlight> for Highlight {
+    fn from(h: citail::Highlight) -> Self {
+        Highlight {
+            line: num(h.line),
+            text: h.text,
+            repeats: num(h.repeats),
         }
     }
 }
@@ -280,7 +350,35 @@ pub fn read_options(opts: Option<Unknown>) -> Result<citail::Options, Failure> {
     if let Some(v) = prop(&obj, "redactPatterns")? {
         options = options.redact_patterns(read_patterns(v)?);
     }
+    if let Some(v) = get("maxHighlights")? {
+        options = options.max_highlights(usize_of(v));
+    }
+    if let Some(v) = get("maxHighlightBytes")? {
+        options = options.max_highlight_bytes(usize_of(v));
+    }
+    if let Some(v) = prop(&obj, "problemMatchers")? {
+        options = options.problem_matchers(read_matchers(v)?);
+    }
     Ok(options)
+}
+
+/// Reads `problemMatchers`: the JSON text of a problem-matcher file, or the object itself.
+fn read_matchers(value: Unknown) -> Result<Vec<citail::ProblemMatcher>, Failure> {
+    let json = match value.get_type() {
+        Ok(ValueType::String) => String::from_unknown(value).map_err(napi_failure)?,
+        Ok(ValueType::Object) => serde_json::Value::from_unknown(value)
+            .map_err(|e| {
+                Failure::option("problemMatchers", format!("cannot read the object: {e}"))
+            })?
+            .to_string(),
+        _ => {
+            return Err(Failure::option(
+                "problemMatchers",
+                "must be a problem-matcher object or its JSON text",
+            ))
+        }
+    };
+    Ok(citail::ProblemMatcher::parse(&json)?)
 }
 
 /// Reads `redactPatterns: { name, pattern }[]`; a wrong shape is `INVALID_OPTION`
@@ -345,6 +443,40 @@ pub fn read_logs(logs: Unknown) -> Result<Vec<citail::CiLog>, Failure> {
                 truncated: bool_prop(&obj, "truncated")?,
                 original_bytes: usize_of(number("original_bytes")?),
                 original_lines: usize_of(number("original_lines")?),
+                highlights: read_highlights(&obj)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads a row's optional `highlights` (rows built by hand may leave it out).
+fn read_highlights(row: &Object) -> Result<Vec<citail::Highlight>, Failure> {
+    const KEY: &str = "highlights";
+    let Some(value) = prop(row, KEY)? else {
+        return Ok(Vec::new());
+    };
+    if !value.is_array().unwrap_or(false) {
+        return Err(Failure::field(
+            KEY,
+            "must be an array of { line, text, repeats }",
+        ));
+    }
+    Vec::<Unknown>::from_unknown(value)
+        .map_err(napi_failure)?
+        .into_iter()
+        .map(|item| {
+            let obj = as_object(item)
+                .ok_or_else(|| Failure::field(KEY, "each item must be { line, text, repeats }"))?;
+            let number = |key: &'static str| -> Result<u64, Failure> {
+                let v = prop(&obj, key)?
+                    .ok_or_else(|| Failure::field(KEY, format!("an item lacks `{key}`")))?;
+                whole_number(v, KEY, Failure::field)
+            };
+            Ok(citail::Highlight {
+                line: number("line")?,
+                text: string_prop(&obj, "text")
+                    .map_err(|_| Failure::field(KEY, "an item's `text` must be a string"))?,
+                repeats: u32::try_from(number("repeats")?).unwrap_or(u32::MAX),
             })
         })
         .collect()
@@ -390,6 +522,14 @@ fn string_prop(obj: &Object, key: &'static str) -> Result<String, Failure> {
     match value.get_type() {
         Ok(ValueType::String) => String::from_unknown(value).map_err(napi_failure),
         _ => Err(Failure::field(key, "must be a string")),
+    }
+}
+
+/// A string argument; any other type is `INVALID_FIELD` naming `field`.
+pub fn read_text(value: Unknown, field: &'static str) -> Result<String, Failure> {
+    match value.get_type() {
+        Ok(ValueType::String) => String::from_unknown(value).map_err(napi_failure),
+        _ => Err(Failure::field(field, "must be a string")),
     }
 }
 

@@ -8,7 +8,7 @@ mod convert;
 mod error;
 mod store;
 
-use convert::{read_count, read_logs, read_number_opt};
+use convert::{read_count, read_logs, read_number_opt, Highlight};
 use error::{guarded, Failure};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
@@ -18,9 +18,11 @@ use napi_derive::napi;
 const DEFAULT_PROMPT_BYTES: usize = 64 * 1024;
 
 /// Renders rows from `logsFor` as the Markdown block appended to a fix-CI prompt: `""` for no
-/// rows; otherwise a heading saying the excerpts are data, then each tail in a fence no log line
-/// can close. At most `maxBytes` bytes (default 65536): the newest rows are kept whole, older ones
-/// shortened or left out and named.
+/// rows; otherwise a heading saying the excerpts are data, then per step a header, its failure
+/// highlights (`L812: ...`) and its tail, each in a fence no log line can close. At most
+/// `maxBytes` bytes (default 65536): every step is named with its highlights while they fit and
+/// the tails share the rest; otherwise highlights shrink, then the oldest steps are left out and
+/// named in a closing note.
 #[napi(
     catch_unwind,
     ts_args_type = "logs: CiLog[], options?: { maxBytes?: number }"
@@ -37,6 +39,34 @@ pub fn render_prompt_block(
         Ok(citail::render_prompt_block(&read_logs(logs)?, max))
     })
     .map_err(|f: Failure| f.into_napi(&env))
+}
+
+/// The lines of `text` that name a failure (compiler and type errors, test failures, panics,
+/// crashes, runner errors, ...), in log order, repeats collapsed into one with a count: at most
+/// `maxLines` (default 20) and `maxBytes` of text (default 4096). The same rules ingest uses.
+#[napi(
+    catch_unwind,
+    ts_args_type = "text: string, options?: { maxLines?: number; maxBytes?: number }"
+)]
+pub fn find_highlights(
+    env: Env,
+    text: Unknown,
+    options: Option<Unknown>,
+) -> napi::Result<Vec<Highlight>> {
+    guarded(|| {
+        let text = convert::read_text(text, "text")?;
+        let lines = read_number_opt(options, "maxLines")?.map_or(20, usize_of);
+        let bytes = read_number_opt(options, "maxBytes")?.map_or(4096, usize_of);
+        Ok(citail::find_highlights(&text, lines, bytes)
+            .into_iter()
+            .map(Highlight::from)
+            .collect())
+    })
+    .map_err(|f| f.into_napi(&env))
+}
+
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// The longest suffix of `text` with at most `maxLines` lines (default 200) and at most

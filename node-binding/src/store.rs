@@ -115,7 +115,7 @@ impl CiLogStore {
     /// The live rows of (repo, headSha), oldest first, off the JS thread.
     #[napi(
         catch_unwind,
-        ts_args_type = "repo: string, headSha: string, opts?: { now?: number }",
+        ts_args_type = "repo: string, headSha: string, opts?: { now?: number; limit?: number }",
         ts_return_type = "Promise<CiLog[]>"
     )]
     pub fn logs_for(
@@ -124,19 +124,23 @@ impl CiLogStore {
         head_sha: String,
         opts: Option<Unknown>,
     ) -> AsyncTask<Job<Vec<CiLog>>> {
-        let prepared = self
-            .handle()
-            .and_then(|store| Ok((store, read_number_opt(opts, "now")?)));
+        let prepared = self.handle().and_then(|store| {
+            Ok((
+                store,
+                read_number_opt(opts, "now")?,
+                read_number_opt(opts, "limit")?,
+            ))
+        });
         Job::new(move || {
-            let (store, now) = prepared?;
-            lookup(&store, &repo, &head_sha, now)
+            let (store, now, limit) = prepared?;
+            lookup(&store, &repo, &head_sha, now, limit)
         })
     }
 
     /// `logsFor`, on the calling thread.
     #[napi(
         catch_unwind,
-        ts_args_type = "repo: string, headSha: string, opts?: { now?: number }"
+        ts_args_type = "repo: string, headSha: string, opts?: { now?: number; limit?: number }"
     )]
     pub fn logs_for_sync(
         &self,
@@ -151,6 +155,7 @@ impl CiLogStore {
                 &repo,
                 &head_sha,
                 read_number_opt(opts, "now")?,
+                read_number_opt(opts, "limit")?,
             )
         })
         .map_err(|f| f.into_napi(&env))
@@ -213,10 +218,12 @@ fn lookup(
     repo: &str,
     head_sha: &str,
     now: Option<u64>,
+    limit: Option<u64>,
 ) -> Result<Vec<CiLog>, Failure> {
+    let limit = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let rows = match now {
-        Some(now) => store.logs_for_at(repo, head_sha, now)?,
-        None => store.logs_for(repo, head_sha)?,
+        Some(now) => store.recent_logs_for_at(repo, head_sha, now, limit)?,
+        None => store.recent_logs_for(repo, head_sha, limit)?,
     };
     Ok(rows.into_iter().map(CiLog::from).collect())
 }

@@ -7,8 +7,6 @@
 
 use std::path::PathBuf;
 
-/// Most lines the workflow's step script posts (it runs `tail -n 200`).
-pub const WIRE_MAX_LINES: usize = 200;
 /// Most bytes the workflow's step script posts, under the store's 64 KiB input limit.
 pub const WIRE_MAX_BYTES: usize = 60 * 1024;
 
@@ -22,10 +20,19 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// What the workflow's step script would post for this log: its last 200 lines, at most
-    /// 60 KiB.
+    /// What the workflow's step script would post for this log
+    /// (`examples/forgejo/post-ci-log.sh`): its last 60 KiB; when that cuts a line and more than
+    /// one line follows, without the partial first line.
     pub fn wire_tail(&self) -> &str {
-        citail::truncate_tail(&self.text, WIRE_MAX_LINES, WIRE_MAX_BYTES)
+        let cut = citail::truncate_tail(&self.text, usize::MAX, WIRE_MAX_BYTES);
+        let start = self.text.len() - cut.len();
+        if start == 0 || self.text.as_bytes().get(start - 1) == Some(&b'\n') {
+            return cut;
+        }
+        match cut.find('\n') {
+            Some(first) if cut.matches('\n').count() >= 2 => cut.get(first + 1..).unwrap_or(cut),
+            _ => cut,
+        }
     }
 }
 

@@ -58,14 +58,25 @@ fn a_40k_single_line_is_cut_by_bytes_on_a_char_boundary() {
     let fixtures = load_fixtures();
     let huge = fixtures
         .iter()
-        .find(|f| f.name == "keiyoushi-extensions__act.log")
+        .find(|f| f.name == "terminal-to-html__huge-line.sh.raw")
         .expect("fixture present");
+    let line = huge.text.lines().next().expect("the 40,000-character line");
+    assert_eq!(line.len(), 40_000);
+    // One line within the 64 KiB input limit: the last 30,000 bytes of the fixture's 40 KB line,
+    // then 3-byte characters, so the 32 KiB cut from the end falls inside a character (33,001
+    // bytes of them and the newline: 233 is not a multiple of 3).
+    let text = format!("{}{}\n", &line[10_000..], "日".repeat(11_000));
     let (_dir, store) = temp_store(Options::default());
     let done = store
-        .ingest_at(&log("acme/app", &sha(2), "build", huge.wire_tail()), 1)
+        .ingest_at(&log("acme/app", &sha(2), "build", &text), 1)
         .expect("ingest");
     assert!(done.truncated);
-    assert!(done.stored_bytes <= 32 * 1024);
+    assert_eq!(
+        done.stored_bytes,
+        32 * 1024 - 1,
+        "moved forward to the next character"
+    );
     let row = store.logs_for_at("acme/app", &sha(2), 1).expect("lookup");
-    assert!(huge.wire_tail().ends_with(row[0].log_tail.as_str()));
+    assert!(text.ends_with(row[0].log_tail.as_str()));
+    assert!(row[0].log_tail.starts_with('日'));
 }

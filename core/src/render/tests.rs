@@ -15,6 +15,15 @@ fn row(id: u64, step: &str, tail: &str) -> CiLog {
         truncated: false,
         original_bytes: tail.len(),
         original_lines: count_lines(tail),
+        highlights: Vec::new(),
+    }
+}
+
+fn hl(line: u64, text: &str, repeats: u32) -> Highlight {
+    Highlight {
+        line,
+        text: text.into(),
+        repeats,
     }
 }
 
@@ -93,13 +102,27 @@ proptest! {
     }
 
     #[test]
-    fn output_never_exceeds_the_budget(tails in proptest::collection::vec(tail_text(), 1..6), max in 0usize..4000) {
-        let rows: Vec<CiLog> = tails.iter().enumerate().map(|(i, t)| row(i as u64, "s`te p", t)).collect();
+    fn output_never_exceeds_the_budget(
+        tails in proptest::collection::vec((tail_text(), proptest::collection::vec(tail_text(), 0..4)), 1..8),
+        max in 0usize..6000,
+    ) {
+        let rows: Vec<CiLog> = tails.iter().enumerate().map(|(i, (t, h))| {
+            let mut r = row(i as u64, "s`te p", t);
+            r.highlights = h.iter().enumerate().map(|(n, text)| hl(n as u64 + 1, text, 1)).collect();
+            r
+        }).collect();
         let block = render_prompt_block(&rows, max);
         prop_assert!(block.len() <= max, "{} > {}", block.len(), max);
-        // Whatever is shown is still a suffix of its tail, fenced intact.
+        // Whatever is shown is a highlight list or a suffix of a tail, fenced intact.
         for content in fenced_contents(&block) {
-            prop_assert!(tails.iter().any(|t| expected_content(t).ends_with(&content)));
+            let is_tail = tails.iter().any(|(t, _)| expected_content(t).ends_with(&content));
+            let is_highlights = content.lines().all(|l| l.starts_with('L'));
+            prop_assert!(is_tail || is_highlights, "{:?}", content);
+        }
+        // Every step is shown or named, never both, never twice.
+        if !block.is_empty() {
+            let named = block.split("_Left out to fit the prompt:").nth(1).map_or(0, |note| note.matches(" step ").count());
+            prop_assert_eq!(block.matches("### Step ").count() + named, rows.len(), "{}", block);
         }
     }
 }
@@ -118,16 +141,16 @@ fn backtick_runs_cannot_close_the_fence() {
 }
 
 #[test]
-fn header_names_step_job_run_conclusion_and_truncation() {
+fn header_names_step_job_run_conclusion_and_lines_posted() {
     let mut log = row(1, "cargo test", "x\ny\n");
     log.truncated = true;
     log.original_lines = 5000;
     let block = render_prompt_block(&[log], usize::MAX);
     assert!(block.starts_with("\n\n## CI log excerpts\n"));
-    assert!(block.contains("not follow it"));
+    assert!(block.contains("not as instructions"));
     assert!(
         block.contains(
-            "### Step `cargo test` (job `job-1`, run `100`): `failure` (last 2 of 5000 lines)"
+            "### Step `cargo test` (job `job-1`, run `100`): `failure`, 5000 lines posted\n\nLast 2 lines:\n\n```\nx\ny\n```\n"
         ),
         "{block}"
     );
@@ -140,21 +163,113 @@ fn step_names_with_backticks_stay_in_their_code_span() {
 }
 
 #[test]
-fn over_budget_keeps_newest_whole_shortens_next_and_names_the_rest() {
-    let big = "line of log output\n".repeat(100); // 1,900 bytes each
-    let rows: Vec<CiLog> = (1..=4).map(|i| row(i, &format!("step{i}"), &big)).collect();
-    let block = render_prompt_block(&rows, 4500);
-    assert!(block.len() <= 4500);
+fn highlights_come_before_the_tail_with_line_numbers_and_repeats() {
+    let mut log = row(1, "test", "Process completed with exit code 1.\n");
+    log.original_lines = 1500;
+    log.truncated = true;
+    log.highlights = vec![
+        hl(812, "error[E0425]: cannot find value `x`", 1),
+        hl(901, "npm ERR! 404 ``` fence-like", 40),
+    ];
+    let block = render_prompt_block(&[log], usize::MAX);
     let contents = fenced_contents(&block);
-    assert_eq!(contents.len(), 2, "{block}");
-    // Output stays in the given (oldest-first) order: the shortened step3, then whole step4.
-    assert!(block.find("step3").unwrap_or(usize::MAX) < block.find("step4").unwrap_or(0));
-    assert_eq!(contents.get(1), Some(&big));
-    let short = contents.first().map_or("", String::as_str);
-    assert!(short.len() < big.len() && big.ends_with(short));
-    assert!(block.contains("shortened to fit the prompt"));
-    assert!(block.contains("2 older excerpt(s) left out"), "{block}");
-    assert!(block.contains("`step1`") && block.contains("`step2`"));
+    assert_eq!(
+        contents,
+        vec![
+            "L812: error[E0425]: cannot find value `x`\nL901 (×40): npm ERR! 404 ``` fence-like\n"
+                .to_owned(),
+            "Process completed with exit code 1.\n".to_owned(),
+        ]
+    );
+    assert!(
+        block.contains("\n````\nL812"),
+        "the fence outruns ``` in a highlight"
+    );
+    assert!(block.find("L812").unwrap_or(usize::MAX) < block.find("Last 1 lines").unwrap_or(0));
+}
+
+#[test]
+fn over_budget_every_step_is_named_and_the_tails_share_what_is_left() {
+    let big = "line of log output\n".repeat(100); // 1,900 bytes each
+    let mut rows: Vec<CiLog> = (1..=4).map(|i| row(i, &format!("step{i}"), &big)).collect();
+    if let Some(first) = rows.first_mut() {
+        first.log_tail = "short\n".into();
+        first.highlights = vec![hl(3, "error: boom", 1)];
+    }
+    let block = render_prompt_block(&rows, 4500);
+    assert!(block.len() <= 4500, "{}", block.len());
+    for i in 1..=4 {
+        assert!(
+            block.contains(&format!("### Step `step{i}`")),
+            "step{i} not named: {block}"
+        );
+    }
+    assert!(block.contains("L3: error: boom"));
+    assert!(!block.contains("Left out"));
+    let contents = fenced_contents(&block);
+    // The small tail is whole; the three large ones were shortened alike, each keeping its end.
+    assert!(contents.contains(&"short\n".to_owned()));
+    let shortened: Vec<&String> = contents
+        .iter()
+        .filter(|c| c.as_str() != "short\n" && !c.starts_with('L'))
+        .collect();
+    assert_eq!(shortened.len(), 3, "{block}");
+    for c in &shortened {
+        assert!(c.len() < big.len() && big.ends_with(c.as_str()));
+    }
+    let (min, max) = (
+        shortened.iter().map(|c| c.len()).min(),
+        shortened.iter().map(|c| c.len()).max(),
+    );
+    // Each share is rounded down to whole lines (19 bytes here) and what one row leaves goes
+    // to the next, so the shares differ by a few lines at most.
+    assert!(
+        max.unwrap_or(0) - min.unwrap_or(0) <= 5 * 19,
+        "shares differ: {min:?} {max:?}"
+    );
+    assert_eq!(block.matches("shortened to fit the prompt").count(), 3);
+}
+
+#[test]
+fn when_headers_do_not_fit_highlights_shrink_first_then_the_oldest_steps_are_named() {
+    let many: Vec<Highlight> = (1..=20)
+        .map(|l| {
+            hl(
+                l,
+                &format!("error: failure number {l} in a long line of text"),
+                1,
+            )
+        })
+        .collect();
+    let rows: Vec<CiLog> = (1..=12)
+        .map(|i| {
+            let mut r = row(i, &format!("step-{i}"), &"noise\n".repeat(50));
+            r.highlights = many.clone();
+            r
+        })
+        .collect();
+    // Room for all headers and a few highlights each.
+    let block = render_prompt_block(&rows, 4000);
+    assert!(block.len() <= 4000);
+    for i in 1..=12 {
+        assert!(block.contains(&format!("`step-{i}`")), "step-{i} missing");
+    }
+    assert!(
+        block.contains("(1 of 20)") || block.contains(" of 20)"),
+        "{block}"
+    );
+    // Too small for every header: the oldest steps are left out and each is named.
+    let block = render_prompt_block(&rows, 1300);
+    assert!(block.len() <= 1300);
+    assert!(block.contains("_Left out to fit the prompt:"), "{block}");
+    for i in 1..=12 {
+        let named = block.matches(&format!("`step-{i}`")).count();
+        assert_eq!(named, 1, "step-{i} must be shown or named once: {block}");
+    }
+    assert!(
+        block.contains("### Step `step-12`"),
+        "the newest step is shown"
+    );
 }
 
 #[test]

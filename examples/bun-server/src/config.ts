@@ -19,8 +19,16 @@ export interface ServerConfig {
 }
 
 export const MIN_TOKEN_LENGTH = 32
-/** ~70 KiB: a 64 KiB tail plus its JSON envelope and escaping headroom. */
-export const DEFAULT_MAX_BODY_BYTES = 70 * 1024
+/** The store's `log_tail` limit (`maxInputBytes`), in UTF-8 bytes of the decoded string. */
+export const MAX_LOG_TAIL_BYTES = 64 * 1024
+/**
+ * 400 KiB: every `log_tail` the store accepts, however JSON escapes it, plus the envelope. One
+ * byte of log costs at most 6 bytes of JSON (a control character such as ESC becomes `\u001b`;
+ * `ensure_ascii` encoders write `\uXXXX` for each 2- or 3-byte character and a 12-byte pair for
+ * each 4-byte one), and the other fields are bounded by the store's validation (under 8 KiB even
+ * escaped). A tail over the store's limit is still refused, with 413 `PAYLOAD_TOO_LARGE`.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 6 * MAX_LOG_TAIL_BYTES + 16 * 1024
 export const DEFAULT_PRUNE_INTERVAL_MS = 10 * 60 * 1000
 
 export class ConfigError extends Error {

@@ -24,7 +24,16 @@ export function loadFixtures(): Fixture[] {
     .map((name) => ({ name, text: decodeLog(readFileSync(join(FIXTURE_DIR, name))) }))
 }
 
-/** What the workflow step script posts for a log: its last 200 lines, at most 60 KiB. */
+/** Bytes of a log the workflow step script posts (see examples/forgejo/post-ci-log.sh). */
+export const WIRE_MAX_BYTES = 60 * 1024
+
+/**
+ * What the workflow step script posts for a log: its last 60 KiB; when that cuts a line and more
+ * than one line follows, without the partial first line.
+ */
 export function wireTail(text: string): string {
-  return truncateTail(text, 200, 60 * 1024)
+  const cut = truncateTail(text, Number.MAX_SAFE_INTEGER, WIRE_MAX_BYTES)
+  if (cut.length === text.length || text[text.length - cut.length - 1] === '\n') return cut
+  const breaks = cut.split('\n').length - 1
+  return breaks < 2 ? cut : cut.slice(cut.indexOf('\n') + 1)
 }

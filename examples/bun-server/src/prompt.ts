@@ -5,9 +5,16 @@ import type { Logger } from './log'
 export interface PromptOptions {
   /** Byte budget of the appended block (default 64 KiB). */
   maxBytes?: number
+  /**
+   * Most rows read for one commit (default 50, the newest): a retry loop gone wrong can leave
+   * thousands, and the prompt cannot name them all anyway.
+   */
+  maxRows?: number
   /** Where to report a store failure; the prompt is returned unchanged either way. */
   log?: Logger
 }
+
+export const DEFAULT_MAX_ROWS = 50
 
 /**
  * `basePrompt` followed by the stored CI log tails of (repo, headSha). Returns `basePrompt`
@@ -22,7 +29,7 @@ export async function buildFixCiPrompt(
   options: PromptOptions = {},
 ): Promise<string> {
   try {
-    const rows = await store.logsFor(repo, headSha)
+    const rows = await store.logsFor(repo, headSha, { limit: options.maxRows ?? DEFAULT_MAX_ROWS })
     if (rows.length === 0) return basePrompt
     return basePrompt + renderPromptBlock(rows, { maxBytes: options.maxBytes ?? 64 * 1024 })
   } catch (err) {

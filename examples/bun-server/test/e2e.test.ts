@@ -32,7 +32,8 @@ test('a failed step reaches the fix-CI prompt within 10 s', async () => {
   const logFile = join(h.dir, 'test.log')
   const step = spawnSync('bash', ['-c', `
     set -o pipefail
-    { for i in $(seq 1 300); do echo "ok $i"; done
+    { echo 'error[E0425]: cannot find value \`x\` in this scope'
+      for i in $(seq 1 420); do echo "ok $i"; done
       printf 'downloading 10%%\\rdownloading 100%%\\n'
       echo "remote: https://ci:${'$'}{LEAKED}@git.example.com/acme/widgets.git"
       printf '\\033[31mFAIL\\033[0m src/parse.test.ts > parses "quoted" \`code\`\\t✗ résumé \\001\\n'
@@ -63,9 +64,13 @@ test('a failed step reaches the fix-CI prompt within 10 s', async () => {
   const rows = await h.store.logsFor(REPO, HEAD)
   expect(rows.length).toBe(1)
   expect(rows[0]).toMatchObject({ run_id: '4242', job_id: 'check', step_name: 'test', conclusion: 'failure' })
-  // The step script sent the last 200 lines; the store kept them all.
+  // The step script sent the whole log (under 60 KiB); the store kept its last 200 lines and
+  // found the cause, printed before 420 lines of noise, among the highlights.
   const row = rows[0]!
-  expect(row.original_lines).toBe(200)
+  expect(row.original_lines).toBe(426)
+  expect(row.log_tail).not.toContain('E0425')
+  expect(row.highlights[0]).toEqual({ line: 1, text: 'error[E0425]: cannot find value `x` in this scope', repeats: 1 })
+  expect(prompt).toContain('\nL1: error[E0425]: cannot find value `x` in this scope\n')
   const tail = row.log_tail
   expect(tail.endsWith('```\nTests: 1 failed, 300 passed\n')).toBe(true)
   // Normalised: colour codes, the redraw's first frame and the control character are gone.

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DEFAULT_MAX_BODY_BYTES } from '../src/config'
 import { silentLogger, type Logger } from '../src/log'
 import { ROUTE_PATH, startServer, type RunningServer } from '../src/server'
 
@@ -23,7 +24,7 @@ export function startHarness(log: Logger = silentLogger): Harness {
   const running = startServer(
     {
       token, watchedRepos: new Set([REPO]), storePath: join(dir, 'ci-logs.redb'), hostname: '127.0.0.1',
-      port: 0, maxBodyBytes: 70 * 1024, pruneIntervalMs: 10 * 60 * 1000,
+      port: 0, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, pruneIntervalMs: 10 * 60 * 1000,
     },
     log,
   )

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { request } from 'node:http'
 import { bearerMatches } from '../src/auth'
-import { ConfigError, loadConfig } from '../src/config'
+import { truncateTail } from 'citail'
+import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadConfig, MAX_LOG_TAIL_BYTES } from '../src/config'
 import { loadFixtures, wireTail } from '../src/fixtures'
 import { startServer } from '../src/server'
 import { silentLogger } from '../src/log'
@@ -57,8 +58,8 @@ describe('POST /internal/ci-log', () => {
     expect((await fetch(h.url + '/internal/other', { method: 'POST' })).status).toBe(404)
   })
 
-  test('413 for a body over ~70 KiB, declared or streamed', async () => {
-    const big = JSON.stringify(payload({ log_tail: 'x'.repeat(100 * 1024) }))
+  test('413 for a body over the limit, declared or streamed', async () => {
+    const big = JSON.stringify(payload({ log_tail: 'x'.repeat(DEFAULT_MAX_BODY_BYTES + 1) }))
     const res = await h.post(big)
     expect(res.status).toBe(413)
     // Chunked, with no content-length: the route stops reading at the limit.
@@ -70,10 +71,26 @@ describe('POST /internal/ci-log', () => {
         (r) => { r.resume(); resolve(r.statusCode ?? 0) },
       )
       req.on('error', reject)
-      for (let i = 0; i < 10; i++) req.write('y'.repeat(10 * 1024))
+      for (let i = 0; i < 45; i++) req.write('y'.repeat(10 * 1024))
       req.end()
     })
     expect(status).toBe(413)
+  })
+
+  test('every log_tail the store accepts is admitted, however JSON escapes it', async () => {
+    // The most escape-heavy fixture (an ESC in every word: each becomes the six bytes \u001b),
+    // a tail of nothing but control characters, and 4-byte characters written the way an
+    // `ensure_ascii` encoder (python's json.dump) writes them: 64 KiB of tail each.
+    const npm = loadFixtures().find((f) => f.name === 'terminal-to-html__npm.sh.raw')!.text
+    const asciiOnly = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    const tails = [truncateTail(npm, Number.MAX_SAFE_INTEGER, MAX_LOG_TAIL_BYTES), '\u0001'.repeat(MAX_LOG_TAIL_BYTES), '🦀'.repeat(MAX_LOG_TAIL_BYTES / 4)]
+    for (const [i, tail] of tails.entries()) {
+      expect(Buffer.byteLength(tail)).toBe(MAX_LOG_TAIL_BYTES)
+      const body = asciiOnly(JSON.stringify(payload({ step_name: `escape-${i}`, log_tail: tail })))
+      expect(body.length).toBeGreaterThan(70 * 1024) // the old limit refused every one of these
+      const res = await h.post(body)
+      expect(res.status).toBe(201)
+    }
   })
 
   test('413 PAYLOAD_TOO_LARGE from the store when the tail alone is over 64 KiB', async () => {

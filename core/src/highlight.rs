@@ -1,0 +1,259 @@
+//! Failure highlights: the lines of a whole posted log that say why the step failed, kept with
+//! the row even when they sit far above the stored tail.
+
+mod matcher;
+mod rules;
+
+pub use matcher::{MatcherPattern, ProblemMatcher};
+
+use crate::{Error, Result};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Longest highlight text kept, in bytes; a longer line keeps its start (where the message is).
+pub const MAX_HIGHLIGHT_LINE_BYTES: usize = 512;
+
+/// One line that names a failure.
+///
+/// ```
+/// let found = citail::find_highlights("ok\nerror[E0425]: cannot find value `x`\n", 20, 4096);
+/// assert_eq!(found[0].line, 2);
+/// assert_eq!(found[0].text, "error[E0425]: cannot find value `x`");
+/// assert_eq!(found[0].repeats, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Highlight {
+    /// 1-based line number in the posted log (normalising and redacting keep line numbers).
+    pub line: u64,
+    /// The line without its newline: verbatim, or its first
+    /// [`MAX_HIGHLIGHT_LINE_BYTES`] bytes (cut on a character boundary).
+    pub text: String,
+    /// How many times this exact line occurred; `line` is the first.
+    pub repeats: u32,
+}
+
+/// The built-in rules compiled once.
+struct Builtin {
+    rules: Regex,
+    exclude: Regex,
+}
+
+static BUILTIN: LazyLock<Option<Builtin>> = LazyLock::new(|| {
+    Some(Builtin {
+        rules: Regex::new(&rules::combined()).ok()?,
+        exclude: Regex::new(&format!("(?m){}", rules::EXCLUDE)).ok()?,
+    })
+});
+
+/// Finds the failure lines of `text` with the built-in rules. See [`Highlighter::find`].
+///
+/// ```
+/// let log = "running 3 tests\ntest parse ... ok\ntest emit ... FAILED\n\
+///            thread 'emit' panicked at src/lib.rs:9:5:\n  left: 1\n right: 2\n\
+///            test result: FAILED. 2 passed; 1 failed\n";
+/// let found: Vec<_> = citail::find_highlights(log, 20, 4096).into_iter().map(|h| h.line).collect();
+/// assert_eq!(found, [3, 4, 5, 6, 7]);
+/// ```
+#[must_use]
+pub fn find_highlights(text: &str, max_lines: usize, max_bytes: usize) -> Vec<Highlight> {
+    Highlighter::builtin().find(text, max_lines, max_bytes)
+}
+
+/// The highlight rules: the built-in ones plus any problem matchers.
+#[derive(Debug, Clone, Default)]
+pub struct Highlighter {
+    matchers: Vec<matcher::Compiled>,
+}
+
+impl Highlighter {
+    /// The built-in rules only.
+    ///
+    /// ```
+    /// assert!(citail::Highlighter::builtin().find("all good\n", 20, 4096).is_empty());
+    /// ```
+    #[must_use]
+    pub fn builtin() -> Highlighter {
+        Highlighter::default()
+    }
+
+    /// The built-in rules plus `matchers`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] (`problem_matchers`) naming the first matcher whose regex does
+    /// not compile or whose shape is wrong.
+    ///
+    /// ```
+    /// let json = r#"{"problemMatcher":[{"owner":"x","pattern":[{"regexp":"^(oops)$","message":1}]}]}"#;
+    /// let h = citail::Highlighter::with_matchers(&citail::ProblemMatcher::parse(json)?)?;
+    /// assert_eq!(h.find("fine\noops\n", 20, 4096)[0].line, 2);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn with_matchers(matchers: &[ProblemMatcher]) -> Result<Highlighter> {
+        Ok(Highlighter {
+            matchers: matchers
+                .iter()
+                .map(matcher::Compiled::new)
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// The failure lines of `text`, in log order, at most `max_lines` of them and at most
+    /// `max_bytes` bytes of text in all.
+    ///
+    /// Guarantees:
+    /// - each highlight's `text` is a line of `text` (or its first
+    ///   [`MAX_HIGHLIGHT_LINE_BYTES`] bytes), and `line` is its 1-based line number;
+    /// - highlights are in increasing line order, and no two have the same text: a repeated line
+    ///   is one highlight whose `repeats` counts it;
+    /// - a line reporting a pass (`✓`, `✔`, `PASS`, `... ok`) or a warning (`warning:`,
+    ///   `::warning`) is never one, whatever else it says;
+    /// - over the caps, the first and the last highlights are kept (the first errors usually
+    ///   name the cause, the last lines the summary), and the middle ones are dropped.
+    ///
+    /// Deterministic rules, no model: see `core/src/highlight/rules.rs`.
+    ///
+    /// ```
+    /// let log = "npm ERR! 404\n".repeat(40) + "✓ passes with error handling\n";
+    /// let found = citail::Highlighter::builtin().find(&log, 20, 4096);
+    /// assert_eq!((found.len(), found[0].repeats), (1, 40));
+    /// ```
+    #[must_use]
+    pub fn find(&self, text: &str, max_lines: usize, max_bytes: usize) -> Vec<Highlight> {
+        let mut lines: Vec<(usize, &str)> = Vec::new();
+        if let Some(builtin) = BUILTIN.as_ref() {
+            collect_builtin(builtin, text, &mut lines);
+        }
+        if !self.matchers.is_empty() {
+            let all: Vec<&str> = text.split('\n').collect();
+            for matcher in &self.matchers {
+                for index in matcher.matching_lines(&all) {
+                    if let Some(line) = all.get(index) {
+                        lines.push((index + 1, line));
+                    }
+                }
+            }
+            lines.sort_by_key(|&(number, _)| number);
+            lines.dedup_by_key(|&mut (number, _)| number);
+        }
+        cap(collapse(lines), max_lines, max_bytes)
+    }
+}
+
+/// Pushes `(line number, line)` for every line the built-in rules pick, in order.
+fn collect_builtin<'a>(builtin: &Builtin, text: &'a str, out: &mut Vec<(usize, &'a str)>) {
+    let mut counted_to = 0;
+    let mut line_number = 1;
+    let mut from = 0;
+    while let Some(found) = builtin.rules.find_at(text, from) {
+        let start = text
+            .get(..found.start())
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let end = text
+            .get(found.start()..)
+            .and_then(|after| after.find('\n'))
+            .map_or(text.len(), |i| found.start() + i);
+        line_number += text
+            .get(counted_to..start)
+            .map_or(0, |s| s.bytes().filter(|&b| b == b'\n').count());
+        counted_to = start;
+        let line = text.get(start..end).unwrap_or_default();
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if !builtin.exclude.is_match(line) {
+            out.push((line_number, line));
+        }
+        from = end + 1;
+        if from > text.len() {
+            break;
+        }
+    }
+}
+
+/// One highlight per distinct line text, at its first occurrence, counting repeats.
+fn collapse(lines: Vec<(usize, &str)>) -> Vec<Highlight> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<Highlight> = Vec::new();
+    for (number, line) in lines {
+        let text = clip(line.trim_end());
+        if let Some(&index) = seen.get(text) {
+            if let Some(h) = out.get_mut(index) {
+                h.repeats = h.repeats.saturating_add(1);
+            }
+            continue;
+        }
+        seen.insert(text, out.len());
+        out.push(Highlight {
+            line: u64::try_from(number).unwrap_or(u64::MAX),
+            text: text.to_owned(),
+            repeats: 1,
+        });
+    }
+    out
+}
+
+/// The first [`MAX_HIGHLIGHT_LINE_BYTES`] bytes of `line`, on a character boundary.
+fn clip(line: &str) -> &str {
+    if line.len() <= MAX_HIGHLIGHT_LINE_BYTES {
+        return line;
+    }
+    let mut end = MAX_HIGHLIGHT_LINE_BYTES;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    line.get(..end).unwrap_or_default()
+}
+
+/// Keeps highlights from both ends, alternately, while both caps hold; returns them in order.
+/// A side stops at its first highlight that does not fit.
+fn cap(found: Vec<Highlight>, max_lines: usize, max_bytes: usize) -> Vec<Highlight> {
+    let total: usize = found.iter().map(|h| h.text.len()).sum();
+    if found.len() <= max_lines && total <= max_bytes {
+        return found;
+    }
+    let mut keep = vec![false; found.len()];
+    let (mut front, mut back) = (0, found.len()); // candidates are front..back
+    let (mut count, mut bytes) = (0, 0);
+    let (mut front_open, mut back_open) = (true, true);
+    let mut take_front = true;
+    while front < back && (front_open || back_open) {
+        let use_front = if take_front { front_open } else { !back_open };
+        take_front = !take_front;
+        let index = if use_front { front } else { back - 1 };
+        let Some(len) = found.get(index).map(|h| h.text.len()) else {
+            break;
+        };
+        if count < max_lines && bytes + len <= max_bytes {
+            count += 1;
+            bytes += len;
+            if let Some(k) = keep.get_mut(index) {
+                *k = true;
+            }
+            if use_front {
+                front += 1;
+            } else {
+                back -= 1;
+            }
+        } else if use_front {
+            front_open = false;
+        } else {
+            back_open = false;
+        }
+    }
+    found
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(h, k)| k.then_some(h))
+        .collect()
+}
+
+pub(crate) fn invalid_matcher(owner: &str, reason: impl std::fmt::Display) -> Error {
+    Error::InvalidOption {
+        option: "problem_matchers",
+        reason: format!("matcher {owner:?}: {reason}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The built-in highlight rules: lines that say why a step failed.
+//!
+//! Each rule is a regex over one line (the text is scanned in multi-line mode, so `^` and `$` are
+//! line boundaries). All word boundaries are ASCII (`(?-u:\b)`), which keeps the regex crate on
+//! its fast lazy DFA for any input.
+
+/// Decoration a runner or a tool puts before a line's message: spaces, quote markers, bullets,
+/// emoji (`🚨 Error:`, `❗ ::error::`, `❌ Failure`), act's `[job name]` column.
+const LEAD: &str = r"(?:\[[^\]\n]{1,60}\][ \t]*)?(?:[ \t>|*#•]|[^\x00-\x7F]){0,8}";
+
+/// `(name, pattern)`: a line matching any pattern is a highlight, unless [`EXCLUDE`] matches it.
+/// No rule may match across a line break: `[ \t]` stands where `\s` would (in multi-line mode
+/// `^\s*` would start a match on a blank line and end it on the next).
+pub(crate) const RULES: &[(&str, &str)] = &[
+    // Compilers and type checkers.
+    (
+        "rust-error",
+        r"^[ \t]*error(?:\[[A-Za-z]?[0-9]{1,5}\]|\[[a-z-]{1,40}\])?: ",
+    ),
+    ("tsc-error", r"(?-u:\b)error TS[0-9]{1,5}:"),
+    (
+        "file-line-error",
+        r"^[ \t]*[^ \t\n:]{1,200}:[0-9]{1,7}(?::[0-9]{1,5})?:[ \t]*(?:(?:fatal )?error|undefined|cannot|syntax error|unexpected)(?-u:\b)",
+    ),
+    (
+        "eslint-error",
+        r"^[ \t]*[0-9]{1,6}:[0-9]{1,5}[ \t]+error[ \t]",
+    ),
+    // `Error: …`, `TypeError: …`, `java.lang.IllegalStateException: …`, `configure: error: …`,
+    // `ERROR: …`, pytest's `E   subprocess.CalledProcessError: …`.
+    (
+        "error-line",
+        r"LEAD(?:E[ \t]+)?(?:[A-Za-z0-9_./-]{1,80}: )?(?i:error|fatal error)(?-u:\b)[ \t]*:(?:[^:]|$)",
+    ),
+    (
+        "exception",
+        r"LEAD(?:E[ \t]+)?(?:[A-Za-z_][A-Za-z0-9_$]*\.){0,8}[A-Z][A-Za-z0-9_]*(?:Error|Exception|Failure)(?-u:\b)(?::|[ \t]*$)",
+    ),
+    (
+        "uncaught",
+        r"(?i:uncaught|unhandled(?: promise)? rejection|unhandled exception)",
+    ),
+    ("traceback", r"^[ \t]*Traceback \(most recent call last\):"),
+    // Test runners.
+    ("test-fail", r"LEAD(?:FAIL|FAILED|ERROR)(?-u:\b)"),
+    ("go-test-fail", r"--- FAIL: "),
+    ("failed-word", r"(?-u:\b)FAILED(?-u:\b)"),
+    (
+        "failed-count",
+        r"(?-u:\b)[1-9][0-9]{0,6} (?:failed|failures?|errors?|failing)(?-u:\b)",
+    ),
+    ("fail-mark", r"LEAD[✗✘×✖](?:[ \t]|$)"),
+    ("jest-bullet", r"^[ \t]*● "),
+    ("vitest-arrow", r"^[ \t]*→ "),
+    (
+        "expected-actual",
+        r"^[ \t]*(?:Expected|Received|expected|received|Actual|actual|left|right)(?: value)?[ \t]*:",
+    ),
+    ("pytest-e", r"^E {2,}\S"),
+    (
+        "pytest-section",
+        r"^=+ (?:ERRORS|FAILURES|short test summary info) =+$",
+    ),
+    (
+        "assertion",
+        r"(?i:assertion(?:error)?(?-u:\b).{0,200}(?-u:\b)failed|assert(?:ion)? failed|AssertionError)",
+    ),
+    // Crashes.
+    ("panic", r"panicked at|^panic: |^fatal error: "),
+    (
+        "crash",
+        r"Segmentation fault|(?-u:\b)segfault|core dumped|(?-u:\b)SIG(?:SEGV|ABRT|ILL|BUS|FPE)(?-u:\b)|wasm trap:|(?-u:\b)Aborted(?-u:\b)|out of memory|OOMKilled|stack overflow",
+    ),
+    ("fatal", r"^[ \t]*fatal: |^FATAL(?-u:\b)|(?-u:\b)FATAL:"),
+    // The runner and build tools.
+    // `##[error]…` anywhere; the `::error …::` workflow command only where a line starts.
+    ("runner-error", r"##\[error\]"),
+    ("workflow-error", r"LEAD::error(?:[ \t]|::)"),
+    (
+        "job-failed",
+        r"(?-u:\b)Job failed(?-u:\b)|(?-u:\b)Failure - ",
+    ),
+    (
+        "exit-code",
+        r"(?i:exit(?:ed)?(?: with)? (?:status|code) [1-9][0-9]{0,3}|exitcode '[1-9][0-9]{0,3}')",
+    ),
+    ("npm-error", r"^npm (?:ERR!|error) |^[0-9]{1,6} error "),
+    (
+        "build-failed",
+        r"Finished: FAILURE|BUILD FAILED|BUILD FAILURE|^\[ERROR\]|make(?:\[[0-9]{1,3}\])?: \*\*\*|marked build as failure",
+    ),
+];
+
+/// Lines that look like a failure but report a pass or a warning.
+pub(crate) const EXCLUDE: &str = r"[✓✔√]|^[ \t]*PASS(?-u:\b)|^[ \t]*--- PASS|::warning|##\[warning\]|^[ \t]*(?i:warning)(?:\[[^\]]*\])?:|\.\.\. ok$|^ok[ \t]";
+
+/// The rules as one multi-line regex.
+pub(crate) fn combined() -> String {
+    let alternatives: Vec<String> = RULES
+        .iter()
+        .map(|(_, pattern)| format!("(?:{})", pattern.replace("LEAD", &format!("^{LEAD}"))))
+        .collect();
+    format!("(?m){}", alternatives.join("|"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_rule_crosses_a_line() {
+        for (name, pattern) in super::RULES {
+            assert!(!pattern.contains(r"\s"), "{name}: use [ \\t], not \\s");
+        }
+        assert!(!super::LEAD.contains(r"\s"));
+    }
+
+    #[test]
+    fn word_boundaries_are_ascii() {
+        for (name, pattern) in super::RULES {
+            let bare = pattern.replace(r"(?-u:\b)", "");
+            assert!(!bare.contains(r"\b"), "{name}: use (?-u:\\b)");
+        }
+    }
+}

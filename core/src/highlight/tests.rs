@@ -1,0 +1,253 @@
+use super::*;
+use proptest::prelude::*;
+use std::fmt::Write as _;
+
+fn texts(log: &str) -> Vec<String> {
+    find_highlights(log, 100, 1 << 20)
+        .into_iter()
+        .map(|h| h.text)
+        .collect()
+}
+
+#[test]
+fn failure_lines_of_many_tools_are_highlights() {
+    let lines = [
+        "error[E0425]: cannot find value `x` in this scope",
+        "error: could not compile `citail` (lib) due to 1 previous error",
+        "src/app.ts(3,13): error TS7006: Parameter 'y' implicitly has an 'any' type.",
+        "./main.go:12:2: undefined: x",
+        "src/lib.c:40:5: error: expected ';' before 'return'",
+        "  2:10  error    'unusedf' is defined but never used  no-unused-vars",
+        "Error: creating build container: writing blob",
+        "🚨 Error: The command exited with status 1",
+        "TypeError: Cannot read properties of undefined (reading 'map')",
+        "java.lang.IllegalStateException: boom",
+        "E       subprocess.CalledProcessError: Command 'terraform apply' returned non-zero exit status 1.",
+        "Traceback (most recent call last):",
+        "configure: error: no acceptable C compiler found in $PATH",
+        "ERROR: No acceptable C compiler found!",
+        " FAIL  tests/unity-version.test.ts",
+        "--- FAIL: TestRace (0.00s)",
+        "FAIL\tpackage/race\t0.005s",
+        "test emit ... FAILED",
+        "FAILED tests/test_x.py::test_y - AssertionError: assert 1 == 2",
+        "Tests: 1 failed, 300 passed",
+        " ❯ src/stores/shared.test.ts (7 tests | 6 failed) 41ms",
+        "   × store > creates a shared link successfully 16ms",
+        "     → expected \"spy\" to be called with arguments: [ '/shared/' ]",
+        "  ● Test suite failed to run",
+        "    Expected: 2",
+        "    Received: 3",
+        "  left: 1",
+        "thread 'main' panicked at src/main.rs:2:5:",
+        "panic: runtime error: index out of range [3] with length 3",
+        "Segmentation fault (core dumped)",
+        "wasm trap: out of bounds memory access",
+        "fatal: repository 'https://example.com/x.git/' not found",
+        "##[error]Process completed with exit code 1.",
+        "::error file=app.js,line=1::Missing semicolon",
+        "[CI/Publish repo] 🏁  Job failed",
+        "npm ERR! code E404",
+        "npm error code ERESOLVE",
+        "48 error you do not have permission to publish \"zerorpc\"",
+        "Finished: FAILURE",
+        "make: *** [build-ci] Error 1",
+        "✖ 7 problems (6 errors, 1 warning)",
+        "==================================== ERRORS ====================================",
+        "user command error: exit status 1",
+    ];
+    for line in lines {
+        assert_eq!(
+            texts(&format!("setup\n{line}\nteardown\n")),
+            [line],
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
+fn passes_warnings_and_mere_mentions_are_not() {
+    let lines = [
+        "test error_handling::returns_err ... ok",
+        "✓ handles error during shared link creation 2ms",
+        "  ✔ error messages render (12 ms)",
+        " PASS  src/error.test.ts",
+        "--- PASS: TestErrorPath (0.00s)",
+        "ok  \tgithub.com/acme/errors\t0.010s",
+        "::warning file=app.js::Unused variable error",
+        "warning: unused variable: `error`",
+        "WARNING: failed to autodetect C compiler version",
+        "test result: ok. 12 passed; 0 failed; 0 ignored",
+        "   Compiling error-chain v0.12.4",
+        "Downloading errors-1.2.tgz",
+        "0 errors, 0 warnings",
+        "Tests: 300 passed, 300 total",
+    ];
+    for line in lines {
+        assert!(texts(&format!("{line}\n")).is_empty(), "{line:?}");
+    }
+}
+
+#[test]
+fn repeats_collapse_and_line_numbers_are_the_first_occurrence() {
+    let log = "a\nnpm ERR! 404\nb\nnpm ERR! 404\nnpm ERR! 404\nerror: x\n";
+    let found = find_highlights(log, 20, 4096);
+    assert_eq!(
+        found,
+        vec![
+            Highlight {
+                line: 2,
+                text: "npm ERR! 404".into(),
+                repeats: 3
+            },
+            Highlight {
+                line: 6,
+                text: "error: x".into(),
+                repeats: 1
+            },
+        ]
+    );
+}
+
+#[test]
+fn over_the_caps_the_first_and_last_are_kept() {
+    let log = (1..=50).fold(String::new(), |mut log, i| {
+        let _ = writeln!(log, "error: number {i}");
+        log
+    });
+    let found = find_highlights(&log, 4, 4096);
+    let lines: Vec<u64> = found.iter().map(|h| h.line).collect();
+    assert_eq!(lines, [1, 2, 49, 50]);
+    let by_bytes = find_highlights(&log, 20, 40); // each text is 15-16 bytes
+    assert_eq!(by_bytes.iter().map(|h| h.line).collect::<Vec<_>>(), [1, 50]);
+    assert!(find_highlights(&log, 0, 4096).is_empty());
+}
+
+#[test]
+fn a_huge_line_keeps_its_start() {
+    let line = format!("Error: {}", "é".repeat(2000));
+    let found = find_highlights(&line, 20, 4096);
+    assert_eq!(found.len(), 1);
+    let text = &found.first().expect("one").text;
+    assert!(text.len() <= MAX_HIGHLIGHT_LINE_BYTES && line.starts_with(text.as_str()));
+}
+
+#[test]
+fn a_cause_far_above_a_long_stack_is_found() {
+    let mut log = String::from("compiling\nwasm trap: out of bounds memory access\n");
+    for i in 0..1500 {
+        let _ = writeln!(log, "    at frame{i} (wasm://wasm/app.wasm:0x{i:x})");
+    }
+    log.push_str("Process completed with exit code 1.\n");
+    let found = find_highlights(&log, 20, 4096);
+    assert_eq!(
+        found
+            .iter()
+            .map(|h| (h.line, h.text.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (2, "wasm trap: out of bounds memory access"),
+            (1503, "Process completed with exit code 1.")
+        ]
+    );
+}
+
+const ESLINT_STYLISH: &str = r#"{"problemMatcher": [{
+  "owner": "eslint-stylish",
+  "pattern": [
+    {"regexp": "^([^\\s].*)$", "file": 1},
+    {"regexp": "^\\s+(\\d+):(\\d+)\\s+(error|warning|info)\\s+(.*)\\s\\s+(.*)$",
+     "line": 1, "column": 2, "severity": 3, "message": 4, "code": 5, "loop": true}
+  ]}]}"#;
+
+#[test]
+fn problem_matchers_add_lines_with_multi_line_loops_and_severity() {
+    let matchers = ProblemMatcher::parse(ESLINT_STYLISH).expect("parse");
+    let h = Highlighter::with_matchers(&matchers).expect("compile");
+    let log = "\n/src/a.js\n  1:1  warning  Unexpected console  no-console\n  2:5  error    Parsing failed  parse\n\n/src/b.js\n  3:3  warning  Only a warning  w\n";
+    let found: Vec<(u64, String)> = h
+        .find(log, 20, 4096)
+        .into_iter()
+        .map(|x| (x.line, x.text))
+        .collect();
+    // a.js has an error-severity problem: its file line and that problem; b.js only warnings.
+    assert_eq!(
+        found,
+        [
+            (2, "/src/a.js".to_owned()),
+            (4, "  2:5  error    Parsing failed  parse".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn a_bad_matcher_is_an_invalid_option_naming_it() {
+    let cases = [
+        r#"{"problemMatcher":[{"owner":"look","pattern":[{"regexp":"(?<=x)y","message":1}]}]}"#,
+        r#"{"problemMatcher":[{"owner":"nomsg","pattern":[{"regexp":"x"}]}]}"#,
+        r#"{"problemMatcher":[{"owner":"group","pattern":[{"regexp":"(x)","message":2}]}]}"#,
+        r#"{"problemMatcher":[{"owner":"loop1","pattern":[{"regexp":"(x)","message":1,"loop":true}]}]}"#,
+        r#"{"problemMatcher":[{"owner":"sev","severity":"fatal","pattern":[{"regexp":"(x)","message":1}]}]}"#,
+        r#"{"problemMatcher":[{"owner":"","pattern":[{"regexp":"(x)","message":1}]}]}"#,
+        r#"{"problemMatcher":[{"owner":"empty","pattern":[]}]}"#,
+    ];
+    for json in cases {
+        let matchers = ProblemMatcher::parse(json).expect("well-formed JSON");
+        match Highlighter::with_matchers(&matchers) {
+            Err(Error::InvalidOption {
+                option: "problem_matchers",
+                reason,
+            }) => {
+                assert!(
+                    reason.contains(&format!(
+                        "{:?}",
+                        matchers
+                            .first()
+                            .map(|m| m.owner.as_str())
+                            .unwrap_or_default()
+                    )),
+                    "{reason}"
+                );
+            }
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+    assert!(ProblemMatcher::parse("not json").is_err());
+    assert!(ProblemMatcher::parse(r#"{"problemMatcher":[{"pattern":[]}]}"#).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
+    ))]
+
+    #[test]
+    fn highlights_are_verbatim_ordered_distinct_and_capped(
+        parts in proptest::collection::vec(prop_oneof![
+            Just("error: boom\n".to_owned()),
+            Just("FAIL x\n".to_owned()),
+            Just("✓ error ok\n".to_owned()),
+            Just("npm ERR! 404\n".to_owned()),
+            Just("\n".to_owned()),
+            "[a-zA-Z:!✗× 0-9]{0,20}\n",
+        ], 0..80),
+        max_lines in 0usize..25,
+        max_bytes in 0usize..300,
+    ) {
+        let log = parts.concat();
+        let all: Vec<&str> = log.split('\n').collect();
+        let found = find_highlights(&log, max_lines, max_bytes);
+        prop_assert!(found.len() <= max_lines);
+        prop_assert!(found.iter().map(|h| h.text.len()).sum::<usize>() <= max_bytes);
+        let mut last = 0;
+        let mut seen = std::collections::HashSet::new();
+        for h in &found {
+            prop_assert!(h.line > last, "not in order");
+            last = h.line;
+            let line = all.get(usize::try_from(h.line).unwrap_or(0) - 1).copied().unwrap_or_default();
+            prop_assert!(line.starts_with(h.text.as_str()), "{:?} vs {:?}", h.text, line);
+            prop_assert!(seen.insert(h.text.clone()), "duplicate {:?}", h.text);
+            prop_assert!(h.repeats >= 1);
+        }
+    }
+}

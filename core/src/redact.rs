@@ -297,8 +297,8 @@ fn compile_custom(index: usize, pattern: &RedactPattern) -> Result<CompiledRule>
 /// Values that are clearly not secrets: placeholders, references, earlier redactions.
 fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    value.contains("***")
-        || is_variable_reference(value)
+    // The runner's mask replaces a whole value; `***123` may still hold part of a secret.
+    is_variable_reference(value)
         || (value.starts_with('<') && value.ends_with('>'))
         || value.starts_with("[REDACTED")
         || value.starts_with("{{")

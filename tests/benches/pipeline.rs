@@ -1,5 +1,6 @@
-//! How much the ingest pipeline (normalise → redact → truncate) costs on a full 64 KiB input,
-//! next to the durable commit that follows it in `Store::ingest`, measured in the same run.
+//! How much the ingest pipeline (normalise → redact → highlight → truncate) costs on a full
+//! 64 KiB input, next to the durable commit that follows it in `Store::ingest`, measured in the
+//! same run; and the prompt path for a commit with 10,000 rows.
 //!
 //!   cargo bench -p citail-tests --bench pipeline
 //!
@@ -54,11 +55,15 @@ fn pipeline_64k(bencher: Bencher, name: &str) {
         .bench(|| pipeline.run(black_box(text)));
 }
 
-/// Truncation alone (both switches off): what ingest cost before this pipeline existed.
+/// Truncation alone (normalising, redaction and highlights off): what ingest cost before the
+/// pipeline existed.
 #[divan::bench(args = FIXTURES)]
 fn truncate_only_64k(bencher: Bencher, name: &str) {
-    let pipeline = Pipeline::new(&Options::default().normalize(false).redact_secrets(false))
-        .expect("pipeline");
+    let options = Options::default()
+        .normalize(false)
+        .redact_secrets(false)
+        .max_highlights(0);
+    let pipeline = Pipeline::new(&options).expect("pipeline");
     let text = input(name);
     bencher.bench(|| pipeline.run(black_box(text)));
 }
@@ -86,5 +91,81 @@ fn durable_commit_32k(bencher: Bencher) {
             log_tail: &tail,
         };
         store.ingest(&log).expect("ingest")
+    });
+}
+
+/// The inputs as the highlighter sees them: normalised and redacted.
+static CLEAN_INPUTS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    INPUTS
+        .iter()
+        .map(|(name, text)| {
+            let clean = citail::redact_secrets(&citail::normalize(text, true))
+                .text
+                .into_owned();
+            (name.clone(), clean)
+        })
+        .collect()
+});
+
+/// Finding highlights alone in a full 64 KiB input: what highlights add to every ingest.
+#[divan::bench(args = FIXTURES)]
+fn highlights_64k(bencher: Bencher, name: &str) {
+    let text = &CLEAN_INPUTS
+        .iter()
+        .find(|(n, _)| n == name)
+        .expect("input")
+        .1;
+    bencher.bench(|| citail::find_highlights(black_box(text), 20, 4096));
+}
+
+/// A commit with 10,000 rows (a retry loop gone wrong), each a 1 KiB tail with two highlights.
+static BIG_SHA: LazyLock<(tempfile::TempDir, Store)> = LazyLock::new(|| {
+    let dir = tempfile::tempdir().expect("dir");
+    let options = Options::default().durable(false);
+    let store = Store::open(dir.path().join("big.redb"), options).expect("store");
+    let tail = format!(
+        "error: attempt failed\n{}Process completed with exit code 1.\n",
+        "retrying the flaky network call again\n".repeat(26)
+    );
+    let head = sha(7);
+    for i in 0..10_000u64 {
+        let step = format!("retry {i}");
+        let log = citail::NewLog {
+            repo: "acme/app",
+            run_id: "1",
+            job_id: "1",
+            step_name: &step,
+            head_sha: &head,
+            conclusion: "failure",
+            log_tail: &tail,
+        };
+        store.ingest_at(&log, 1_000 + i).expect("ingest");
+    }
+    (dir, store)
+});
+
+/// The prompt path for that commit: the newest 50 rows, rendered into 64 KiB.
+#[divan::bench(sample_count = 30)]
+fn prompt_10k_rows_newest_50(bencher: Bencher) {
+    let store = &BIG_SHA.1;
+    let head = sha(7);
+    bencher.bench(|| {
+        let rows = store
+            .recent_logs_for_at("acme/app", &head, 20_000, 50)
+            .expect("lookup");
+        citail::render_prompt_block(&rows, 64 * 1024)
+    });
+}
+
+/// The peer: every row read and handed to the renderer, as `logsFor` did before the limit.
+#[divan::bench(sample_count = 10)]
+fn prompt_10k_rows_all(bencher: Bencher) {
+    let store = &BIG_SHA.1;
+    let head = sha(7);
+    bencher.bench(|| {
+        let rows = store
+            .logs_for_at("acme/app", &head, 20_000)
+            .expect("lookup");
+        citail::render_prompt_block(&rows, 64 * 1024)
     });
 }

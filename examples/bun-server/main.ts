@@ -2,9 +2,21 @@
 //   CLAUDE_HOOKS_INTERNAL_TOKEN=... CITAIL_WATCHED_REPOS=acme/app bun examples/bun-server/main.ts
 import { loadConfig } from './src/config'
 import { consoleLogger } from './src/log'
-import { startServer } from './src/server'
+import { startServer, type RunningServer } from './src/server'
 
-const running = startServer(loadConfig(process.env), consoleLogger)
+let running: RunningServer
+try {
+  running = startServer(loadConfig(process.env), consoleLogger)
+} catch (err) {
+  const e = err as { code?: unknown; message?: unknown; name?: unknown }
+  const path = process.env.CITAIL_STORE_PATH ?? './ci-logs.redb'
+  const why =
+    e.code === 'STORE_LOCKED'
+      ? `the store file ${path} is held by another process (another ci-log server?); stop it, or set CITAIL_STORE_PATH to another file`
+      : String(e.message)
+  consoleLogger('error', `ci-log server not started: ${why}`, { code: typeof e.code === 'string' ? e.code : e.name })
+  process.exit(1)
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     consoleLogger('info', `received ${signal}, shutting down`)

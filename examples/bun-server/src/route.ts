@@ -32,8 +32,10 @@ function problem(status: number, code: string, message: string, field?: string):
 
 const TOO_LARGE = Symbol('too large')
 
+const NOT_UTF8 = Symbol('not utf-8')
+
 /** Reads at most `limit` bytes of the body; never buffers more than that. */
-async function readBounded(req: Request, limit: number): Promise<string | typeof TOO_LARGE> {
+async function readBounded(req: Request, limit: number): Promise<string | typeof TOO_LARGE | typeof NOT_UTF8> {
   const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) return TOO_LARGE
   if (req.body === null) return ''
@@ -50,7 +52,11 @@ async function readBounded(req: Request, limit: number): Promise<string | typeof
     }
     chunks.push(value)
   }
-  return new TextDecoder().decode(Buffer.concat(chunks))
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
+  } catch {
+    return NOT_UTF8
+  }
 }
 
 /** Handles one request to the ci-log route. */
@@ -59,11 +65,16 @@ export async function handleCiLog(req: Request, deps: RouteDeps): Promise<Respon
   if (!bearerMatches(req.headers.get('authorization'), deps.token)) {
     return problem(401, 'UNAUTHORIZED', 'missing or wrong bearer token')
   }
+  const encoding = req.headers.get('content-encoding')
+  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
+    return problem(415, 'UNSUPPORTED_ENCODING', 'send the body uncompressed')
+  }
   const text = await readBounded(req, deps.maxBodyBytes)
   if (text === TOO_LARGE) {
     deps.log('warn', 'ci-log refused: body over limit', { limit: deps.maxBodyBytes })
     return problem(413, 'PAYLOAD_TOO_LARGE', `body is over ${deps.maxBodyBytes} bytes`)
   }
+  if (text === NOT_UTF8) return problem(400, 'BAD_JSON', 'body is not valid UTF-8')
   let payload: unknown
   try {
     payload = JSON.parse(text)

@@ -1,4 +1,5 @@
 // The internal ci-log HTTP server: one route on loopback, plus its janitor and shutdown.
+import { randomUUID } from 'node:crypto'
 import { CiLogStore } from 'citail'
 import type { Server } from 'bun'
 import { startJanitor, type Janitor } from './janitor'
@@ -7,6 +8,22 @@ import { handleCiLog } from './route'
 import { requireToken, type ServerConfig } from './config'
 
 export const ROUTE_PATH = '/internal/ci-log'
+
+/**
+ * The path of a request target, without query or fragment. Never throws: Bun hands over a
+ * relative target (`/internal/ci-log`) when the request had no usable `Host` header, where
+ * `new URL(req.url)` would throw before any authentication.
+ */
+export function pathOf(url: string): string {
+  let target = url
+  const scheme = target.indexOf('://')
+  if (scheme !== -1) {
+    const slash = target.indexOf('/', scheme + 3)
+    target = slash === -1 ? '/' : target.slice(slash)
+  }
+  const end = target.search(/[?#]/)
+  return end === -1 ? target : target.slice(0, end)
+}
 
 export interface RunningServer {
   server: Server<undefined>
@@ -28,10 +45,17 @@ export function startServer(config: ServerConfig, log: Logger, store?: CiLogStor
     port: config.port,
     // Backstop for the route's own streaming limit.
     maxRequestBodySize: config.maxBodyBytes * 2,
+    // Never Bun's development error page: it shows source paths and lines to any client.
+    development: false,
     fetch(req) {
-      const { pathname } = new URL(req.url)
-      if (pathname !== ROUTE_PATH) return new Response('not found', { status: 404 })
+      if (pathOf(req.url) !== ROUTE_PATH) return new Response('not found', { status: 404 })
       return handleCiLog(req, deps)
+    },
+    // A bug that escapes the route: a bare 500 with an id to find the details in the log.
+    error(err) {
+      const requestId = randomUUID()
+      log('error', 'ci-log request failed', { request_id: requestId, message: String(err?.message), stack: err?.stack })
+      return Response.json({ error: { code: 'INTERNAL', message: 'internal error', request_id: requestId } }, { status: 500 })
     },
   })
   const janitor = startJanitor(db, config.pruneIntervalMs, log)

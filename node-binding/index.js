@@ -837,5 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.CiLogStore = nativeBinding.CiLogStore
 module.exports.findHighlights = nativeBinding.findHighlights
+module.exports.isCiLogError = nativeBinding.isCiLogError
 module.exports.renderPromptBlock = nativeBinding.renderPromptBlock
 module.exports.truncateTail = nativeBinding.truncateTail

@@ -93,6 +93,18 @@ pub enum Error {
     /// An I/O error from the file system (open, lock, write, fsync, disk full…).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+
+    /// An I/O error on a known file: which operation failed on which path.
+    #[error("cannot {operation} {}: {source}", path.display())]
+    File {
+        /// What citail was doing: `open`, `create`, `stat`.
+        operation: &'static str,
+        /// The file (or the folder it should be in).
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -100,6 +112,18 @@ impl Error {
         Error::InvalidField {
             field,
             reason: reason.into(),
+        }
+    }
+
+    /// Attaches `operation` and `path` to a bare I/O error; other errors pass unchanged.
+    pub(crate) fn at(self, operation: &'static str, path: &std::path::Path) -> Self {
+        match self {
+            Error::Io(source) => Error::File {
+                operation,
+                path: path.to_owned(),
+                source,
+            },
+            other => other,
         }
     }
 

@@ -96,8 +96,10 @@ fn canonical(path: &Path) -> Result<PathBuf> {
         reason: format!("{} does not name a file", path.display()),
     })?;
     let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.canonicalize()?,
-        _ => std::env::current_dir()?,
+        Some(p) if !p.as_os_str().is_empty() => p
+            .canonicalize()
+            .map_err(|e| Error::Io(e).at("open the folder of", path))?,
+        _ => std::env::current_dir().map_err(|e| Error::Io(e).at("resolve", path))?,
     };
     Ok(parent.join(name))
 }
@@ -125,7 +127,7 @@ fn create(path: &Path, options: &Options) -> Result<redb::Database> {
         {
             Error::corrupt(format!("{}: {io}", path.display()))
         }
-        other => Error::from(redb::Error::from(other)),
+        other => Error::from(redb::Error::from(other)).at("open", path),
     })
 }
 

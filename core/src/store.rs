@@ -402,7 +402,9 @@ impl Store {
             stored_bytes: meta_get(&meta, META_STORED_BYTES)?,
             oldest_created_at: oldest,
             newest_created_at: newest,
-            file_bytes: std::fs::metadata(self.path())?.len(),
+            file_bytes: std::fs::metadata(self.path())
+                .map_err(|e| Error::Io(e).at("stat", self.path()))?
+                .len(),
         })
     }
 

@@ -13,6 +13,8 @@ const { CiLogStore, renderPromptBlock, truncateTail } = citail
 const INDEX_JS = require.resolve('../index.js')
 
 const DAY = 24 * 60 * 60 * 1000
+/** A realistic epoch-ms base for test times: times outside 2000-2100 are INVALID_FIELD. */
+const T0 = Date.UTC(2026, 0, 1)
 const SHA = '0123456789abcdef0123456789abcdef01234567'
 
 function payload(overrides = {}) {
@@ -59,15 +61,15 @@ export function defineSpec({ describe, test }) {
 
     test('round trip, sync and async', async () => {
       const store = fresh()
-      const a = store.ingestSync(payload(), { createdAt: 1_000 })
-      assert.deepEqual(a, { id: 1, created_at: 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, redactions: 0, highlights: 1 })
-      const b = await store.ingest(payload({ step_name: 'lint', log_tail: 'lint failed' }), { createdAt: 2_000 })
+      const a = store.ingestSync(payload(), { createdAt: T0 + 1_000 })
+      assert.deepEqual(a, { id: 1, created_at: T0 + 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, redactions: 0, highlights: 1 })
+      const b = await store.ingest(payload({ step_name: 'lint', log_tail: 'lint failed' }), { createdAt: T0 + 2_000 })
       assert.equal(b.id, 2)
-      const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: 3_000 })
-      assert.deepEqual(rows, store.logsForSync('acme/widgets', SHA, { now: 3_000 }))
+      const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: T0 + 3_000 })
+      assert.deepEqual(rows, store.logsForSync('acme/widgets', SHA, { now: T0 + 3_000 }))
       assert.deepEqual(rows[0], {
         id: 1, repo: 'acme/widgets', head_sha: SHA, run_id: '812', job_id: '3', step_name: 'test',
-        conclusion: 'failure', log_tail: 'running 3 tests\ntest parse ... FAILED\n', created_at: 1_000,
+        conclusion: 'failure', log_tail: 'running 3 tests\ntest parse ... FAILED\n', created_at: T0 + 1_000,
         truncated: false, original_bytes: 38, original_lines: 2,
         highlights: [{ line: 2, text: 'test parse ... FAILED', repeats: 1 }],
       })
@@ -75,8 +77,8 @@ export function defineSpec({ describe, test }) {
       const stats = store.stats()
       assert.equal(stats.rows, 2)
       assert.equal(stats.stored_bytes, 38 + 11)
-      assert.equal(stats.oldest_created_at, 1_000)
-      assert.equal(stats.newest_created_at, 2_000)
+      assert.equal(stats.oldest_created_at, T0 + 1_000)
+      assert.equal(stats.newest_created_at, T0 + 2_000)
       assert.ok(stats.file_bytes > 0)
       assert.deepEqual(await store.logsFor('acme/widgets', 'f'.repeat(40)), [])
       store.close()
@@ -84,10 +86,10 @@ export function defineSpec({ describe, test }) {
 
     test('wire payload: numeric ids become strings, extra keys are ignored, upsert replaces', () => {
       const store = fresh()
-      store.ingestSync(payload({ run_id: 812, job_id: 3, extra: { nested: true } }), { createdAt: 1 })
-      const again = store.ingestSync(payload({ log_tail: 'second' }), { createdAt: 2 })
+      store.ingestSync(payload({ run_id: 812, job_id: 3, extra: { nested: true } }), { createdAt: T0 + 1 })
+      const again = store.ingestSync(payload({ log_tail: 'second' }), { createdAt: T0 + 2 })
       assert.equal(again.replaced, true)
-      const rows = store.logsForSync('acme/widgets', SHA, { now: 3 })
+      const rows = store.logsForSync('acme/widgets', SHA, { now: T0 + 3 })
       assert.equal(rows.length, 1)
       assert.equal(rows[0].run_id, '812')
       assert.equal(rows[0].log_tail, 'second')
@@ -97,10 +99,10 @@ export function defineSpec({ describe, test }) {
     test('truncation is reported and the tail is a suffix', () => {
       const store = fresh()
       const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ✓`).join('\n') + '\n'
-      const r = store.ingestSync(payload({ log_tail: lines }), { createdAt: 1 })
+      const r = store.ingestSync(payload({ log_tail: lines }), { createdAt: T0 + 1 })
       assert.equal(r.truncated, true)
       assert.equal(r.stored_lines, 200)
-      const [row] = store.logsForSync('acme/widgets', SHA, { now: 1 })
+      const [row] = store.logsForSync('acme/widgets', SHA, { now: T0 + 1 })
       assert.ok(lines.endsWith(row.log_tail))
       assert.equal(row.original_lines, 500)
       assert.equal(row.log_tail, truncateTail(lines))
@@ -130,7 +132,7 @@ export function defineSpec({ describe, test }) {
       }
       throwsCode(() => store.ingestSync(payload(), { createdAt: -5 }), 'INVALID_FIELD', 'createdAt')
       await rejectsCode(store.ingest(payload(), { createdAt: Number.NaN }), 'INVALID_FIELD', 'createdAt')
-      throwsCode(() => store.logsForSync('acme/widgets', 'nope'), 'INVALID_FIELD', 'head_sha')
+      throwsCode(() => store.logsForSync('acme/widgets', 'nope'), 'INVALID_FIELD', 'headSha')
       await rejectsCode(store.logsFor('acme widgets', SHA), 'INVALID_FIELD', 'repo')
       throwsCode(() => store.pruneSync({ now: 'soon' }), 'INVALID_FIELD', 'now')
       await rejectsCode(store.prune({ now: 1e300 }), 'INVALID_FIELD', 'now')
@@ -168,7 +170,7 @@ export function defineSpec({ describe, test }) {
     test('work in flight when close() is called finishes cleanly', async () => {
       const path = join(dir, 'inflight.redb')
       const store = CiLogStore.open(path)
-      const pending = Array.from({ length: 50 }, (_, i) => store.ingest(payload({ step_name: `s${i}` }), { createdAt: 1 }))
+      const pending = Array.from({ length: 50 }, (_, i) => store.ingest(payload({ step_name: `s${i}` }), { createdAt: T0 + 1 }))
       store.close()
       const settled = await Promise.allSettled(pending)
       for (const s of settled) {
@@ -190,14 +192,98 @@ export function defineSpec({ describe, test }) {
       throwsCode(() => CiLogStore.open(join(dir, 'no', 'such', 'dir', 'x.redb')), 'STORAGE')
     })
 
+    test('the error contract is total: every method x every wrong type, sync throws, async rejects', async () => {
+      const store = fresh('contract.redb')
+      const wrong = [null, 42, true, {}, [], () => 1, 10n, Symbol('s')]
+      const wrongOrMissing = [undefined, ...wrong]
+      const notObject = [42, 'x', true, 10n]
+      const sync = []
+      const async = []
+      for (const v of wrongOrMissing) {
+        sync.push([`open(path=${String(typeof v)})`, () => CiLogStore.open(v), 'INVALID_FIELD', 'path'])
+        // A plain object is a payload; one with no fields blames `repo`, checked elsewhere.
+        const plain = v !== null && typeof v === 'object' && !Array.isArray(v)
+        if (!plain) {
+          sync.push([`ingestSync(payload=${typeof v})`, () => store.ingestSync(v), 'INVALID_FIELD', 'payload'])
+          async.push([`ingest(payload=${typeof v})`, () => store.ingest(v), 'INVALID_FIELD', 'payload'])
+        }
+        sync.push([`logsForSync(repo=${typeof v})`, () => store.logsForSync(v, SHA), 'INVALID_FIELD', 'repo'])
+        async.push([`logsFor(repo=${typeof v})`, () => store.logsFor(v, SHA), 'INVALID_FIELD', 'repo'])
+        sync.push([`logsForSync(headSha=${typeof v})`, () => store.logsForSync('acme/widgets', v), 'INVALID_FIELD', 'headSha'])
+        async.push([`logsFor(headSha=${typeof v})`, () => store.logsFor('acme/widgets', v), 'INVALID_FIELD', 'headSha'])
+        if (!Array.isArray(v)) sync.push([`renderPromptBlock(logs=${typeof v})`, () => renderPromptBlock(v), 'INVALID_FIELD', 'logs'])
+        sync.push([`truncateTail(text=${typeof v})`, () => truncateTail(v), 'INVALID_FIELD', 'text'])
+        sync.push([`findHighlights(text=${typeof v})`, () => citail.findHighlights(v), 'INVALID_FIELD', 'text'])
+      }
+      for (const v of [true, {}, [], () => 1, 10n, Symbol('s'), 'x', -1, 1.5, Number.NaN, Infinity]) {
+        sync.push([`truncateTail(maxLines=${String(typeof v)})`, () => truncateTail('a', v), 'INVALID_FIELD', 'maxLines'])
+        sync.push([`truncateTail(maxBytes=${String(typeof v)})`, () => truncateTail('a', 1, v), 'INVALID_FIELD', 'maxBytes'])
+      }
+      for (const v of notObject) {
+        sync.push([`open(options=${typeof v})`, () => CiLogStore.open(join(dir, 'o.redb'), v), 'INVALID_OPTION', 'options'])
+        sync.push([`ingestSync(opts=${typeof v})`, () => store.ingestSync(payload(), v), 'INVALID_FIELD', 'createdAt'])
+        async.push([`ingest(opts=${typeof v})`, () => store.ingest(payload(), v), 'INVALID_FIELD', 'createdAt'])
+        sync.push([`logsForSync(opts=${typeof v})`, () => store.logsForSync('acme/widgets', SHA, v), 'INVALID_FIELD', 'now'])
+        async.push([`logsFor(opts=${typeof v})`, () => store.logsFor('acme/widgets', SHA, v), 'INVALID_FIELD', 'now'])
+        sync.push([`pruneSync(opts=${typeof v})`, () => store.pruneSync(v), 'INVALID_FIELD', 'now'])
+        async.push([`prune(opts=${typeof v})`, () => store.prune(v), 'INVALID_FIELD', 'now'])
+        sync.push([`renderPromptBlock(options=${typeof v})`, () => renderPromptBlock([], v), 'INVALID_FIELD', 'maxBytes'])
+        sync.push([`findHighlights(options=${typeof v})`, () => citail.findHighlights('x', v), 'INVALID_FIELD', 'maxLines'])
+      }
+      // Out-of-range times: a row hidden at once, a row that never expires.
+      for (const t of [0, 1, 946_684_799_999, 4_102_444_800_000, 8.64e15]) {
+        sync.push([`ingestSync(createdAt=${t})`, () => store.ingestSync(payload(), { createdAt: t }), 'INVALID_FIELD', 'createdAt'])
+        async.push([`logsFor(now=${t})`, () => store.logsFor('acme/widgets', SHA, { now: t }), 'INVALID_FIELD', 'now'])
+      }
+      for (const [name, call, code, field] of sync) {
+        assert.throws(call, (err) => {
+          assert.ok(citail.isCiLogError(err), `${name}: not a CiLogError: ${err}`)
+          assert.equal(err.code, code, `${name}: ${err.message}`)
+          assert.equal(err.field, field, `${name}: ${err.message}`)
+          return true
+        }, name)
+      }
+      for (const [name, call, code, field] of async) {
+        let promise
+        assert.doesNotThrow(() => { promise = call() }, `${name} threw synchronously`)
+        assert.ok(promise instanceof Promise, name)
+        await assert.rejects(promise, (err) => {
+          assert.ok(citail.isCiLogError(err), `${name}: not a CiLogError: ${err}`)
+          assert.equal(err.code, code, `${name}: ${err.message}`)
+          assert.equal(err.field, field, `${name}: ${err.message}`)
+          return true
+        }, name)
+      }
+      assert.ok(sync.length + async.length >= 150, `${sync.length + async.length} cases`)
+      assert.equal(store.stats().rows, 0, 'no bad call wrote a row')
+      assert.equal(store.ingestSync(payload(), { createdAt: 946_684_800_000 }).created_at, 946_684_800_000)
+      store.close()
+    })
+
+    test('isCiLogError narrows only citail errors; STORAGE names the path and the operation', () => {
+      assert.equal(citail.isCiLogError(new Error('x')), false)
+      assert.equal(citail.isCiLogError(Object.assign(new Error('x'), { code: 'ENOENT' })), false)
+      assert.equal(citail.isCiLogError({ code: 'STORAGE', message: 'not an Error' }), false)
+      for (const v of [null, undefined, 42, 'STORAGE']) assert.equal(citail.isCiLogError(v), false)
+      const missing = join(dir, 'no', 'such', 'dir', 'x.redb')
+      assert.throws(() => CiLogStore.open(missing), (err) => {
+        assert.ok(citail.isCiLogError(err))
+        assert.equal(err.code, 'STORAGE')
+        assert.equal(err.path, missing)
+        assert.equal(err.operation, 'open the folder of')
+        assert.ok(err.message.includes(missing), err.message)
+        return true
+      })
+    })
+
     test('log hygiene: normalised and redacted by default, redactions reported', async () => {
       const store = fresh('hygiene.redb')
       const token = 'ghp_' + 'Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6'
       const raw = '2026-02-14T07:36:53.8244619Z \u001b[31mnpm\u001b[0m ERR! fetch 10%\r\u001b[31mnpm\u001b[0m ERR! fetch 100%\r\n' +
         `GITHUB_TOKEN=${token}\nHEAD is now at ${SHA}\n`
-      const result = await store.ingest(payload({ log_tail: raw }), { createdAt: 1 })
+      const result = await store.ingest(payload({ log_tail: raw }), { createdAt: T0 + 1 })
       assert.equal(result.redactions, 1)
-      const [row] = store.logsForSync('acme/widgets', SHA, { now: 1 })
+      const [row] = store.logsForSync('acme/widgets', SHA, { now: T0 + 1 })
       assert.equal(row.log_tail, `npm ERR! fetch 100%\nGITHUB_TOKEN=[REDACTED:github-token]\nHEAD is now at ${SHA}\n`)
       store.close()
     })
@@ -205,17 +291,17 @@ export function defineSpec({ describe, test }) {
     test('log hygiene: both switches off store the tail as posted; timestamps and patterns are options', () => {
       const raw = '2026-02-14T07:36:53.8244619Z \u001b[1mGITHUB_TOKEN=ghp_Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6\r\n'
       const off = fresh('raw.redb', { normalize: false, redactSecrets: false })
-      assert.equal(off.ingestSync(payload({ log_tail: raw }), { createdAt: 1 }).redactions, 0)
-      assert.equal(off.logsForSync('acme/widgets', SHA, { now: 1 })[0].log_tail, raw)
+      assert.equal(off.ingestSync(payload({ log_tail: raw }), { createdAt: T0 + 1 }).redactions, 0)
+      assert.equal(off.logsForSync('acme/widgets', SHA, { now: T0 + 1 })[0].log_tail, raw)
       off.close()
       const stamps = fresh('stamps.redb', { stripTimestamps: false, redactSecrets: false })
-      stamps.ingestSync(payload({ log_tail: raw }), { createdAt: 1 })
-      assert.equal(stamps.logsForSync('acme/widgets', SHA, { now: 1 })[0].log_tail,
+      stamps.ingestSync(payload({ log_tail: raw }), { createdAt: T0 + 1 })
+      assert.equal(stamps.logsForSync('acme/widgets', SHA, { now: T0 + 1 })[0].log_tail,
         '2026-02-14T07:36:53.8244619Z GITHUB_TOKEN=ghp_Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6\n')
       stamps.close()
       const custom = fresh('custom.redb', { redactPatterns: [{ name: 'acme-key', pattern: 'ACME-[0-9A-F]{16}' }] })
-      assert.equal(custom.ingestSync(payload({ log_tail: 'key ACME-0123456789ABCDEF\n' }), { createdAt: 1 }).redactions, 1)
-      assert.equal(custom.logsForSync('acme/widgets', SHA, { now: 1 })[0].log_tail, 'key [REDACTED:acme-key]\n')
+      assert.equal(custom.ingestSync(payload({ log_tail: 'key ACME-0123456789ABCDEF\n' }), { createdAt: T0 + 1 }).redactions, 1)
+      assert.equal(custom.logsForSync('acme/widgets', SHA, { now: T0 + 1 })[0].log_tail, 'key [REDACTED:acme-key]\n')
       custom.close()
       throwsCode(() => fresh('p.redb', { redactPatterns: [{ name: 'bad', pattern: '(' }] }), 'INVALID_OPTION', 'redactPatterns')
       throwsCode(() => fresh('p.redb', { redactPatterns: [{ name: 'Bad Name', pattern: 'x' }] }), 'INVALID_OPTION', 'redactPatterns')
@@ -229,9 +315,9 @@ export function defineSpec({ describe, test }) {
       const store = fresh('highlights.redb')
       const noise = Array.from({ length: 500 }, (_, i) => `noise line ${i}`).join('\n')
       const log = `compiling\nerror[E0425]: cannot find value \`x\` in this scope\n${noise}\nProcess completed with exit code 1.\n`
-      const result = await store.ingest(payload({ log_tail: log }), { createdAt: 1 })
+      const result = await store.ingest(payload({ log_tail: log }), { createdAt: T0 + 1 })
       assert.equal(result.highlights, 2)
-      const [row] = await store.logsFor('acme/widgets', SHA, { now: 1 })
+      const [row] = await store.logsFor('acme/widgets', SHA, { now: T0 + 1 })
       assert.deepEqual(row.highlights, [
         { line: 2, text: 'error[E0425]: cannot find value `x` in this scope', repeats: 1 },
         { line: 503, text: 'Process completed with exit code 1.', repeats: 1 },
@@ -242,10 +328,10 @@ export function defineSpec({ describe, test }) {
       assert.deepEqual(citail.findHighlights('ok\nnpm ERR! 404\nnpm ERR! 404\n'), [{ line: 2, text: 'npm ERR! 404', repeats: 2 }])
       assert.equal(citail.findHighlights('error: a\nerror: b\nerror: c\n', { maxLines: 2 }).length, 2)
       throwsCode(() => citail.findHighlights(null), 'INVALID_FIELD', 'text')
-      for (let i = 0; i < 5; i++) store.ingestSync(payload({ step_name: `s${i}` }), { createdAt: 10 + i })
-      const newest = store.logsForSync('acme/widgets', SHA, { now: 20, limit: 2 })
+      for (let i = 0; i < 5; i++) store.ingestSync(payload({ step_name: `s${i}` }), { createdAt: T0 + 10 + i })
+      const newest = store.logsForSync('acme/widgets', SHA, { now: T0 + 20, limit: 2 })
       assert.deepEqual(newest.map((r) => r.step_name), ['s3', 's4'])
-      assert.equal((await store.logsFor('acme/widgets', SHA, { now: 20, limit: 0 })).length, 0)
+      assert.equal((await store.logsFor('acme/widgets', SHA, { now: T0 + 20, limit: 0 })).length, 0)
       // A row built by hand may leave highlights out.
       const { highlights, ...bare } = row
       assert.ok(renderPromptBlock([bare]).includes('noise line 499'))
@@ -257,9 +343,9 @@ export function defineSpec({ describe, test }) {
       const matcher = { problemMatcher: [{ owner: 'acme-lint', pattern: [{ regexp: '^LINT (\\S+): (.*)$', file: 1, message: 2 }] }] }
       for (const problemMatchers of [matcher, JSON.stringify(matcher)]) {
         const store = fresh('matchers.redb', { problemMatchers })
-        const done = store.ingestSync(payload({ log_tail: 'LINT src/a.ts: no semicolons\nfine\n' }), { createdAt: 1 })
+        const done = store.ingestSync(payload({ log_tail: 'LINT src/a.ts: no semicolons\nfine\n' }), { createdAt: T0 + 1 })
         assert.equal(done.highlights, 1)
-        assert.equal(store.logsForSync('acme/widgets', SHA, { now: 1 })[0].highlights[0].text, 'LINT src/a.ts: no semicolons')
+        assert.equal(store.logsForSync('acme/widgets', SHA, { now: T0 + 1 })[0].highlights[0].text, 'LINT src/a.ts: no semicolons')
         store.close()
       }
       const bad = { problemMatcher: [{ owner: 'broken', pattern: [{ regexp: '(?<=x)y', message: 1 }] }] }
@@ -268,7 +354,7 @@ export function defineSpec({ describe, test }) {
       throwsCode(() => fresh('m.redb', { problemMatchers: 42 }), 'INVALID_OPTION', 'problemMatchers')
       throwsCode(() => fresh('m.redb', { maxHighlightBytes: 1 << 20 }), 'INVALID_OPTION', 'maxHighlightBytes')
       const off = fresh('off.redb', { maxHighlights: 0 })
-      assert.equal(off.ingestSync(payload({ log_tail: 'error: x\n' }), { createdAt: 1 }).highlights, 0)
+      assert.equal(off.ingestSync(payload({ log_tail: 'error: x\n' }), { createdAt: T0 + 1 }).highlights, 0)
       off.close()
     })
 
@@ -301,19 +387,19 @@ export function defineSpec({ describe, test }) {
       const path = join(dir, 'shared.redb')
       const a = CiLogStore.open(path)
       const b = CiLogStore.open(path)
-      a.ingestSync(payload(), { createdAt: 1 })
+      a.ingestSync(payload(), { createdAt: T0 + 1 })
       a.close()
-      assert.equal(b.logsForSync('acme/widgets', SHA, { now: 2 }).length, 1)
+      assert.equal(b.logsForSync('acme/widgets', SHA, { now: T0 + 2 }).length, 1)
       b.close()
     })
 
     test('rows survive close and reopen', async () => {
       const path = join(dir, 'reopen.redb')
       const a = CiLogStore.open(path)
-      for (let i = 0; i < 20; i++) await a.ingest(payload({ step_name: `s${i}`, log_tail: `tail ${i}\n` }), { createdAt: 10 + i })
+      for (let i = 0; i < 20; i++) await a.ingest(payload({ step_name: `s${i}`, log_tail: `tail ${i}\n` }), { createdAt: T0 + 10 + i })
       a.close()
       const b = CiLogStore.open(path)
-      const rows = b.logsForSync('acme/widgets', SHA, { now: 100 })
+      const rows = b.logsForSync('acme/widgets', SHA, { now: T0 + 100 })
       assert.deepEqual(rows.map((r) => r.log_tail), Array.from({ length: 20 }, (_, i) => `tail ${i}\n`))
       b.close()
     })
@@ -321,10 +407,10 @@ export function defineSpec({ describe, test }) {
     test('1,000 concurrent ingests are all readable afterwards', async () => {
       const store = fresh('storm.redb')
       const results = await Promise.all(
-        Array.from({ length: 1000 }, (_, i) => store.ingest(payload({ step_name: `step ${i}`, log_tail: `out ${i}\n` }), { createdAt: 5 })),
+        Array.from({ length: 1000 }, (_, i) => store.ingest(payload({ step_name: `step ${i}`, log_tail: `out ${i}\n` }), { createdAt: T0 + 5 })),
       )
       assert.equal(new Set(results.map((r) => r.id)).size, 1000)
-      const rows = await store.logsFor('acme/widgets', SHA, { now: 5 })
+      const rows = await store.logsFor('acme/widgets', SHA, { now: T0 + 5 })
       assert.equal(rows.length, 1000)
       assert.deepEqual(new Set(rows.map((r) => r.log_tail)), new Set(Array.from({ length: 1000 }, (_, i) => `out ${i}\n`)))
       store.close()
@@ -348,9 +434,9 @@ export function defineSpec({ describe, test }) {
 
     test('expiry and prune with explicit now and createdAt', async () => {
       const store = fresh()
-      store.ingestSync(payload({ step_name: 'old' }), { createdAt: DAY })
-      store.ingestSync(payload({ step_name: 'new' }), { createdAt: 10 * DAY })
-      const now = 15 * DAY + 1
+      store.ingestSync(payload({ step_name: 'old' }), { createdAt: T0 + DAY })
+      store.ingestSync(payload({ step_name: 'new' }), { createdAt: T0 + 10 * DAY })
+      const now = T0 + 15 * DAY + 1
       assert.deepEqual(store.logsForSync('acme/widgets', SHA, { now }).map((r) => r.step_name), ['new'])
       assert.equal(store.stats().rows, 2)
       assert.equal(await store.prune({ now }), 1)
@@ -358,17 +444,17 @@ export function defineSpec({ describe, test }) {
       assert.equal(store.stats().rows, 1)
       store.close()
       const short = fresh('short.redb', { retentionMs: 1000 })
-      short.ingestSync(payload(), { createdAt: 5000 })
-      assert.equal(short.logsForSync('acme/widgets', SHA, { now: 6001 }).length, 0)
-      assert.equal(short.pruneSync({ now: 6001 }), 1)
+      short.ingestSync(payload(), { createdAt: T0 + 5000 })
+      assert.equal(short.logsForSync('acme/widgets', SHA, { now: T0 + 6001 }).length, 0)
+      assert.equal(short.pruneSync({ now: T0 + 6001 }), 1)
       short.close()
     })
 
     test('renderPromptBlock: empty for no rows, fenced tails otherwise, typed errors', () => {
       assert.equal(renderPromptBlock([]), '')
       const store = fresh()
-      store.ingestSync(payload({ log_tail: 'a\n```\nb\n' }), { createdAt: 1 })
-      const rows = store.logsForSync('acme/widgets', SHA, { now: 1 })
+      store.ingestSync(payload({ log_tail: 'a\n```\nb\n' }), { createdAt: T0 + 1 })
+      const rows = store.logsForSync('acme/widgets', SHA, { now: T0 + 1 })
       const block = renderPromptBlock(rows)
       assert.ok(block.startsWith('\n\n## CI log excerpts\n'))
       assert.ok(block.includes('\n````\na\n```\nb\n````\n'), block)

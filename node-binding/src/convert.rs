@@ -9,6 +9,10 @@ use napi_derive::napi;
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// Times (`createdAt`, `now`) are epoch milliseconds from 2000-01-01 to 2100-01-01: `0` would
+/// store a row hidden at once, `8.64e15` one that never expires.
+const TIME_RANGE: std::ops::Range<u64> = 946_684_800_000..4_102_444_800_000;
+
 /// Options for `CiLogStore.open`; every field is optional and defaults as documented.
 ///
 /// Declared for the generated TypeScript types; `read_options` reads the JS object by hand so a
@@ -302,6 +306,19 @@ pub fn read_number_opt(opts: Option<Unknown>, key: &'static str) -> Result<Optio
     }
 }
 
+/// Reads an optional time (`createdAt`, `now`) from an options object: epoch milliseconds in
+/// [`TIME_RANGE`], else `INVALID_FIELD` naming it.
+pub fn read_time_opt(opts: Option<Unknown>, key: &'static str) -> Result<Option<u64>, Failure> {
+    let time = read_number_opt(opts, key)?;
+    match time {
+        Some(t) if !TIME_RANGE.contains(&t) => Err(Failure::field(
+            key,
+            format!("must be epoch milliseconds between 2000-01-01 and 2100-01-01, got {t}"),
+        )),
+        other => Ok(other),
+    }
+}
+
 /// Reads `StoreOptions` into core options; `INVALID_OPTION` names a bad one.
 pub fn read_options(opts: Option<Unknown>) -> Result<citail::Options, Failure> {
     let mut options = citail::Options::default();
@@ -482,10 +499,11 @@ fn read_highlights(row: &Object) -> Result<Vec<citail::Highlight>, Failure> {
         .collect()
 }
 
-/// Reads an optional non-negative integer argument (e.g. `maxBytes`).
-pub fn read_count(value: Option<f64>, field: &'static str) -> Result<Option<usize>, Failure> {
-    value
-        .map(|n| check_whole(n, field, Failure::field).map(usize_of))
+/// Reads an optional non-negative integer argument (e.g. `maxBytes`); `undefined` and `null`
+/// mean absent, any other type is `INVALID_FIELD` naming it.
+pub fn read_count_arg(value: Option<Unknown>, field: &'static str) -> Result<Option<usize>, Failure> {
+    present(value)
+        .map(|v| whole_number(v, field, Failure::field).map(usize_of))
         .transpose()
 }
 

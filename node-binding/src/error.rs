@@ -2,7 +2,9 @@
 //!
 //! JS callers branch on `err.code`, never on the message. Sync methods throw and async methods
 //! reject with the same object shape: an `Error` with `code`, and `field` where one field is to
-//! blame (`INVALID_FIELD`, `INVALID_OPTION`), `len`/`max` for `PAYLOAD_TOO_LARGE`.
+//! blame (`INVALID_FIELD`, `INVALID_OPTION`; always the JS name), `len`/`max` for
+//! `PAYLOAD_TOO_LARGE`, `path`/`operation` for a `STORAGE` error on a known file. The TypeScript
+//! shape is `CiLogError` in `dts-header.d.ts`.
 
 use napi::bindgen_prelude::JsObjectValue;
 use napi::{Env, JsValue, Status};
@@ -39,6 +41,18 @@ impl Failure {
             option,
             reason: reason.into(),
         })
+    }
+
+    /// Renames the blamed field: the core names lookup arguments by their wire names
+    /// (`head_sha`), JS by its parameter names (`headSha`).
+    #[must_use]
+    pub fn renamed(self, from: &str, to: &'static str) -> Self {
+        match self {
+            Failure::Core(citail::Error::InvalidField { field, reason }) if field == from => {
+                Failure::Core(citail::Error::InvalidField { field: to, reason })
+            }
+            other => other,
+        }
     }
 
     /// The stable JS `code` of this failure.
@@ -90,6 +104,15 @@ impl Failure {
                 obj.set_named_property("len", *len as f64)?;
                 obj.set_named_property("max", *max as f64)?;
             }
+            Failure::Core(citail::Error::File {
+                operation, path, ..
+            }) => {
+                obj.set_named_property("path", path.to_string_lossy().as_ref())?;
+                obj.set_named_property("operation", *operation)?;
+            }
+            Failure::Core(citail::Error::Locked { path }) => {
+                obj.set_named_property("path", path.to_string_lossy().as_ref())?;
+            }
             _ => {}
         }
         Ok(napi::Error::from(obj.to_unknown()))
@@ -112,6 +135,29 @@ fn js_name(option: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `value` is an `Error` carrying one of citail's codes: the `isCiLogError` guard.
+pub fn is_ci_log_error(value: napi::bindgen_prelude::Unknown) -> bool {
+    use napi::bindgen_prelude::{FromNapiValue, Object};
+    const CODES: &[&str] = &[
+        "INVALID_FIELD",
+        "PAYLOAD_TOO_LARGE",
+        "INVALID_OPTION",
+        "STORE_LOCKED",
+        "STORE_CLOSED",
+        "SCHEMA_TOO_NEW",
+        "CORRUPT",
+        "STORAGE",
+        "INTERNAL",
+    ];
+    if !value.is_error().unwrap_or(false) {
+        return false;
+    }
+    let Ok(obj) = Object::from_unknown(value) else {
+        return false;
+    };
+    matches!(obj.get::<String>("code"), Ok(Some(code)) if CODES.contains(&code.as_str()))
 }
 
 /// Runs `work`, turning a panic into [`Failure::Panic`] so it never unwinds into the JS engine.

@@ -8,7 +8,7 @@ mod convert;
 mod error;
 mod store;
 
-use convert::{read_count, read_logs, read_number_opt, Highlight};
+use convert::{read_logs, read_number_opt, read_text, Highlight};
 use error::{guarded, Failure};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
@@ -54,7 +54,7 @@ pub fn find_highlights(
     options: Option<Unknown>,
 ) -> napi::Result<Vec<Highlight>> {
     guarded(|| {
-        let text = convert::read_text(text, "text")?;
+        let text = read_text(text, "text")?;
         let lines = read_number_opt(options, "maxLines")?.map_or(20, usize_of);
         let bytes = read_number_opt(options, "maxBytes")?.map_or(4096, usize_of);
         Ok(citail::find_highlights(&text, lines, bytes)
@@ -77,14 +77,23 @@ fn usize_of(n: u64) -> usize {
 )]
 pub fn truncate_tail(
     env: Env,
-    text: String,
-    max_lines: Option<f64>,
-    max_bytes: Option<f64>,
+    text: Unknown,
+    max_lines: Option<Unknown>,
+    max_bytes: Option<Unknown>,
 ) -> napi::Result<String> {
     guarded(|| {
-        let lines = read_count(max_lines, "maxLines")?.unwrap_or(200);
-        let bytes = read_count(max_bytes, "maxBytes")?.unwrap_or(32 * 1024);
+        let text = read_text(text, "text")?;
+        let lines = convert::read_count_arg(max_lines, "maxLines")?.unwrap_or(200);
+        let bytes = convert::read_count_arg(max_bytes, "maxBytes")?.unwrap_or(32 * 1024);
         Ok(citail::truncate_tail(&text, lines, bytes).to_owned())
     })
     .map_err(|f| f.into_napi(&env))
+}
+
+/// Whether `value` is an error thrown or rejected by citail: an `Error` whose `code` is one of
+/// `CiLogErrorCode`. Narrows `unknown` in a `catch` block.
+#[napi(catch_unwind, ts_args_type = "value: unknown", ts_return_type = "value is CiLogError")]
+pub fn is_ci_log_error(value: Unknown) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| error::is_ci_log_error(value)))
+        .unwrap_or(false)
 }

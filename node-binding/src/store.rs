@@ -2,7 +2,8 @@
 //! libuv's thread pool through napi's `AsyncTask`, so the event loop keeps ticking.
 
 use crate::convert::{
-    read_number_opt, read_options, read_payload, CiLog, IngestResult, StoreStats,
+    read_number_opt, read_options, read_payload, read_text, read_time_opt, CiLog, IngestResult,
+    StoreStats,
 };
 use crate::error::{guarded, Failure};
 use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName, Unknown};
@@ -55,9 +56,15 @@ impl CiLogStore {
     /// Opens (or creates) the store file at `path`. Opening a path already open in this process
     /// shares its database; a path held by another process throws `STORE_LOCKED`.
     #[napi(catch_unwind, ts_args_type = "path: string, options?: StoreOptions")]
-    pub fn open(env: Env, path: String, options: Option<Unknown>) -> napi::Result<CiLogStore> {
-        let result = read_options(options)
-            .and_then(|options| guarded(|| Ok(citail::Store::open(&path, options)?)));
+    pub fn open(env: Env, path: Unknown, options: Option<Unknown>) -> napi::Result<CiLogStore> {
+        let result = guarded(|| {
+            let path = read_text(path, "path")?;
+            if path.is_empty() {
+                return Err(Failure::field("path", "must not be empty"));
+            }
+            let options = read_options(options)?;
+            Ok(citail::Store::open(&path, options)?)
+        });
         match result {
             Ok(store) => Ok(CiLogStore {
                 inner: Mutex::new(Some(Arc::new(store))),
@@ -78,11 +85,11 @@ impl CiLogStore {
         ts_return_type = "Promise<IngestResult>"
     )]
     pub fn ingest(&self, payload: Unknown, opts: Option<Unknown>) -> AsyncTask<Job<IngestResult>> {
-        let prepared = self.handle().and_then(|store| {
+        let prepared = guarded(|| {
             Ok((
-                store,
+                self.handle()?,
                 read_payload(payload)?,
-                read_number_opt(opts, "createdAt")?,
+                read_time_opt(opts, "createdAt")?,
             ))
         });
         // Argument errors reject the promise too, so callers handle one error path.
@@ -106,7 +113,7 @@ impl CiLogStore {
         guarded(|| {
             let store = self.handle()?;
             let log = read_payload(payload)?;
-            let created_at = read_number_opt(opts, "createdAt")?;
+            let created_at = read_time_opt(opts, "createdAt")?;
             Ok(ingest_now(&store, &log, created_at)?.into())
         })
         .map_err(|f| f.into_napi(&env))
@@ -120,19 +127,22 @@ impl CiLogStore {
     )]
     pub fn logs_for(
         &self,
-        repo: String,
-        head_sha: String,
+        repo: Unknown,
+        head_sha: Unknown,
         opts: Option<Unknown>,
     ) -> AsyncTask<Job<Vec<CiLog>>> {
-        let prepared = self.handle().and_then(|store| {
+        // Every argument error is captured here and rejects the promise: never a sync throw.
+        let prepared = guarded(|| {
             Ok((
-                store,
-                read_number_opt(opts, "now")?,
+                self.handle()?,
+                read_text(repo, "repo")?,
+                read_text(head_sha, "headSha")?,
+                read_time_opt(opts, "now")?,
                 read_number_opt(opts, "limit")?,
             ))
         });
         Job::new(move || {
-            let (store, now, limit) = prepared?;
+            let (store, repo, head_sha, now, limit) = prepared?;
             lookup(&store, &repo, &head_sha, now, limit)
         })
     }
@@ -145,16 +155,16 @@ impl CiLogStore {
     pub fn logs_for_sync(
         &self,
         env: Env,
-        repo: String,
-        head_sha: String,
+        repo: Unknown,
+        head_sha: Unknown,
         opts: Option<Unknown>,
     ) -> napi::Result<Vec<CiLog>> {
         guarded(|| {
             lookup(
                 &*self.handle()?,
-                &repo,
-                &head_sha,
-                read_number_opt(opts, "now")?,
+                &read_text(repo, "repo")?,
+                &read_text(head_sha, "headSha")?,
+                read_time_opt(opts, "now")?,
                 read_number_opt(opts, "limit")?,
             )
         })
@@ -168,9 +178,7 @@ impl CiLogStore {
         ts_return_type = "Promise<number>"
     )]
     pub fn prune(&self, opts: Option<Unknown>) -> AsyncTask<Job<f64>> {
-        let prepared = self
-            .handle()
-            .and_then(|store| Ok((store, read_number_opt(opts, "now")?)));
+        let prepared = guarded(|| Ok((self.handle()?, read_time_opt(opts, "now")?)));
         Job::new(move || {
             let (store, now) = prepared?;
             prune_now(&store, now)
@@ -180,7 +188,7 @@ impl CiLogStore {
     /// `prune`, on the calling thread.
     #[napi(catch_unwind, ts_args_type = "opts?: { now?: number }")]
     pub fn prune_sync(&self, env: Env, opts: Option<Unknown>) -> napi::Result<f64> {
-        guarded(|| prune_now(&*self.handle()?, read_number_opt(opts, "now")?))
+        guarded(|| prune_now(&*self.handle()?, read_time_opt(opts, "now")?))
             .map_err(|f| f.into_napi(&env))
     }
 
@@ -222,9 +230,10 @@ fn lookup(
 ) -> Result<Vec<CiLog>, Failure> {
     let limit = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let rows = match now {
-        Some(now) => store.recent_logs_for_at(repo, head_sha, now, limit)?,
-        None => store.recent_logs_for(repo, head_sha, limit)?,
-    };
+        Some(now) => store.recent_logs_for_at(repo, head_sha, now, limit),
+        None => store.recent_logs_for(repo, head_sha, limit),
+    }
+    .map_err(|e| Failure::from(e).renamed("head_sha", "headSha"))?;
     Ok(rows.into_iter().map(CiLog::from).collect())
 }
 

@@ -132,3 +132,21 @@ fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
         "{result:?}"
     );
 }
+
+#[test]
+fn an_io_error_on_open_names_the_operation_and_the_path() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("no").join("such").join("x.redb");
+    match citail::Store::open(&path, citail::Options::default()) {
+        Err(citail::Error::File {
+            operation,
+            path: named,
+            source,
+        }) => {
+            assert_eq!(operation, "open the folder of");
+            assert_eq!(named, path);
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected Error::File, got {other:?}"),
+    }
+}

@@ -11,6 +11,7 @@ import { payload, REPO, SHA } from './harness'
 
 const BASE = 'Fix the failing CI run.\n\nDetails: …'
 const DAY = 24 * 60 * 60 * 1000
+const T0 = Date.UTC(2026, 0, 1)
 let dir: string
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'citail-prompt-')) })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -48,11 +49,11 @@ describe('buildFixCiPrompt', () => {
 describe('janitor', () => {
   test('prunes on its interval and logs what it removed', async () => {
     const store = CiLogStore.open(join(dir, 'j.redb'))
-    store.ingestSync(payload({ step_name: 'old' }), { createdAt: DAY })
-    store.ingestSync(payload({ step_name: 'new' }), { createdAt: 20 * DAY })
+    store.ingestSync(payload({ step_name: 'old' }), { createdAt: T0 + DAY })
+    store.ingestSync(payload({ step_name: 'new' }), { createdAt: T0 + 20 * DAY })
     const lines: Array<[string, unknown]> = []
     const log: Logger = (_level, message, fields) => lines.push([message, fields?.deleted])
-    const janitor = startJanitor(store, 20, log, () => 16 * DAY)
+    const janitor = startJanitor(store, 20, log, () => T0 + 16 * DAY)
     const deadline = Date.now() + 5000
     while (lines.length === 0 && Date.now() < deadline) await Bun.sleep(10)
     janitor.stop()

@@ -501,7 +501,10 @@ fn read_highlights(row: &Object) -> Result<Vec<citail::Highlight>, Failure> {
 
 /// Reads an optional non-negative integer argument (e.g. `maxBytes`); `undefined` and `null`
 /// mean absent, any other type is `INVALID_FIELD` naming it.
-pub fn read_count_arg(value: Option<Unknown>, field: &'static str) -> Result<Option<usize>, Failure> {
+pub fn read_count_arg(
+    value: Option<Unknown>,
+    field: &'static str,
+) -> Result<Option<usize>, Failure> {
     present(value)
         .map(|v| whole_number(v, field, Failure::field).map(usize_of))
         .transpose()

@@ -92,8 +92,14 @@ pub fn truncate_tail(
 
 /// Whether `value` is an error thrown or rejected by citail: an `Error` whose `code` is one of
 /// `CiLogErrorCode`. Narrows `unknown` in a `catch` block.
-#[napi(catch_unwind, ts_args_type = "value: unknown", ts_return_type = "value is CiLogError")]
+#[napi(
+    catch_unwind,
+    ts_args_type = "value: unknown",
+    ts_return_type = "value is CiLogError"
+)]
 pub fn is_ci_log_error(value: Unknown) -> bool {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| error::is_ci_log_error(value)))
-        .unwrap_or(false)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        error::is_ci_log_error(value)
+    }))
+    .unwrap_or(false)
 }

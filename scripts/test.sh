@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every check of the project, from a fresh clone: installs what it needs, then runs formatting,
-# lints, Rust tests (unit, property, integration, doc), the native module build and its drift
-# check, the TypeScript type check, the API spec under Node and Bun, the reference server's tests
-# and the Rust example.
+# lints, Rust tests (unit, property, integration, doc, kill -9), the native module build and its
+# drift check, the TypeScript type check, the API spec under Node and Bun, the reference server's
+# tests (hostile requests included), the benchmark harness in quick mode, a fuzz smoke of every
+# cargo-fuzz target and the Rust example.
 #   bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ export CARGO_TERM_COLOR=never
 # More property-test cases than a local `cargo test` runs by default (citail's own variable:
 # proptest's PROPTEST_CASES would override every test's case count, the slow model test's too).
 export CITAIL_PROPTEST_CASES="${CITAIL_PROPTEST_CASES:-4096}"
+# kill -9 trials of tests/tests/kill9.rs (a long run: CITAIL_KILL_TRIALS=5000).
+export CITAIL_KILL_TRIALS="${CITAIL_KILL_TRIALS:-200}"
 
 step() { printf '\n==== %s\n' "$*"; }
 
@@ -46,6 +49,9 @@ npm run test:bun
 
 step "benchmark harness, quick mode (figures: cargo bench -p citail-tests --bench pipeline)"
 cargo bench --locked -p citail-tests --bench pipeline -- --sample-count 3 --sample-size 1 > /dev/null
+
+step "fuzz smoke: every cargo-fuzz target for 20 s (scripts/fuzz-smoke.sh)"
+bash scripts/fuzz-smoke.sh 20
 
 step "Rust example: ingest-fixtures"
 cargo run --locked --quiet -p citail-examples --bin ingest-fixtures > /dev/null

@@ -84,8 +84,11 @@ impl RowValue {
             .map_err(|e| Error::corrupt(format!("encoding row: {e}")))
     }
 
+    /// Decodes a stored row value; damage is [`Error::Corrupt`], never a panic, and a length
+    /// prefix can claim at most 1 MiB (a row value is a few hundred bytes).
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        let (value, used) = bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        let config = bincode::config::standard().with_limit::<{ 1 << 20 }>();
+        let (value, used) = bincode::serde::decode_from_slice(bytes, config)
             .map_err(|e| Error::corrupt(format!("decoding row: {e}")))?;
         if used != bytes.len() {
             return Err(Error::corrupt("row value has trailing bytes"));

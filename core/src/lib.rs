@@ -65,6 +65,27 @@ pub use render::render_prompt_block;
 pub use store::{Store, SCHEMA_VERSION};
 pub use truncate::{count_lines, truncate_tail};
 
+/// Entry points for the fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Decodes a stored row value: `Ok` or [`Error::Corrupt`](crate::Error::Corrupt), never a
+    /// panic.
+    ///
+    /// # Errors
+    /// When `bytes` are not a row value.
+    pub fn decode_row(bytes: &[u8]) -> crate::Result<()> {
+        crate::layout::RowValue::decode(bytes).map(|_| ())
+    }
+
+    /// Decodes a stored highlight list; returns how many it holds.
+    ///
+    /// # Errors
+    /// When `bytes` are not a highlight list.
+    pub fn decode_highlights(bytes: &[u8]) -> crate::Result<usize> {
+        crate::layout::decode_highlights(bytes).map(|h| h.len())
+    }
+}
+
 /// The README's Rust snippet, compiled and run as a doc test.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

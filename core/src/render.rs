@@ -371,6 +371,10 @@ fn highlight_line(h: &Highlight) -> String {
 /// before validation refused them (or passed to the JS renderer by hand) cannot end the header
 /// line, the code span or the section.
 fn inline_code(text: &str) -> String {
+    // ``` `` ``` is not an empty code span in CommonMark: it would pair with the next backtick.
+    if text.is_empty() {
+        return "` `".to_owned();
+    }
     let text = visible(text);
     let text = text.as_str();
     let ticks = "`".repeat(longest_backtick_run(text) + 1);

@@ -93,6 +93,16 @@ pub fn decode_log(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The tail the crash writer stores for `step` (`tests/src/bin/crash_writer.rs`): plain text
+/// that normalisation and redaction leave unchanged, 1 to 60 lines depending on the name, so the
+/// parent can check every acknowledged row byte for byte.
+pub fn crash_tail(step: &str) -> String {
+    let lines = 1 + step.bytes().map(usize::from).sum::<usize>() % 60;
+    (0..lines)
+        .map(|i| format!("{step} output line {i}\n"))
+        .collect()
+}
+
 /// A deterministic 40-hex-digit commit id for test number `n`.
 pub fn sha(n: u64) -> String {
     format!("{n:040x}")

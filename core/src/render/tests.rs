@@ -157,6 +157,19 @@ fn header_names_step_job_run_conclusion_and_lines_posted() {
 }
 
 #[test]
+fn empty_fields_are_code_spans_too() {
+    // Found by the render fuzz target: an empty field rendered as two backticks, which
+    // CommonMark pairs with the next code span's delimiter.
+    let mut log = row(1, "", "x\n");
+    log.job_id = String::new();
+    let block = render_prompt_block(&[log], usize::MAX);
+    assert!(
+        block.contains("### Step ` ` (job ` `, run `100`)"),
+        "{block}"
+    );
+}
+
+#[test]
 fn step_names_with_backticks_stay_in_their_code_span() {
     let block = render_prompt_block(&[row(1, "`echo` hi", "x\n")], usize::MAX);
     assert!(block.contains("### Step `` `echo` hi `` (job"), "{block}");

@@ -65,6 +65,16 @@ pub use render::render_prompt_block;
 pub use store::{Store, SCHEMA_VERSION};
 pub use truncate::{count_lines, truncate_tail};
 
+/// Property-test case count: `CITAIL_PROPTEST_CASES` when set (the test command sets 4096), else
+/// `default`.
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("CITAIL_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Entry points for the fuzz targets in `fuzz/`; not part of the API.
 #[doc(hidden)]
 pub mod fuzzing {

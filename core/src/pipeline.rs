@@ -158,9 +158,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
-        ))]
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
 
         #[test]
         fn the_pipeline_is_total_and_within_both_caps(

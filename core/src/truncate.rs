@@ -108,9 +108,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
-        ))]
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(2048)))]
 
         #[test]
         fn matches_naive_reference(text in log_text(), lines in 0usize..12, bytes in 0usize..80) {

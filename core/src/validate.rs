@@ -176,9 +176,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
-        ))]
+        #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(2048)))]
 
         #[test]
         fn repo_rule_matches_naive_reference(repo in "[a./_Z9 é-]{0,8}|[a.]{99,101}/[b.]{99,101}") {

@@ -217,9 +217,7 @@ fn a_bad_matcher_is_an_invalid_option_naming_it() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
 
     #[test]
     fn highlights_are_verbatim_ordered_distinct_and_capped(

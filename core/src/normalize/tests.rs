@@ -150,9 +150,7 @@ fn hostile_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2048)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(2048)))]
 
     #[test]
     fn normalize_is_idempotent_shrinking_and_clean(text in hostile_text(), strip in any::<bool>()) {

@@ -138,9 +138,7 @@ fn custom_patterns_run_after_the_builtin_rules() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
 
     #[test]
     fn no_piece_of_a_fake_secret_survives((line, secret, rule) in fake_secrets(), keep in proptest::sample::select(SURVIVORS)) {

@@ -86,9 +86,7 @@ fn tail_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("CITAIL_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024)
-    ))]
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
 
     #[test]
     fn every_tail_round_trips_out_of_its_fence(tails in proptest::collection::vec(tail_text(), 1..5)) {

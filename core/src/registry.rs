@@ -117,7 +117,7 @@ fn create(path: &Path, options: &Options) -> Result<redb::Database> {
                 panic_message(&panic)
             ))
         })?;
-    opened.map_err(|err| match err {
+    let mut db = opened.map_err(|err| match err {
         redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
             path: path.to_owned(),
         },
@@ -128,7 +128,28 @@ fn create(path: &Path, options: &Options) -> Result<redb::Database> {
             Error::corrupt(format!("{}: {io}", path.display()))
         }
         other => Error::from(redb::Error::from(other)).at("open", path),
-    })
+    })?;
+    if options.get_verify_on_open() {
+        verify(&mut db, path)?;
+    }
+    Ok(db)
+}
+
+/// redb's integrity check: every page checksum, repairing to the last consistent commit when it
+/// can. A panic inside redb on a damaged file is reported as [`Error::Corrupt`].
+fn verify(db: &mut redb::Database, path: &Path) -> Result<()> {
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db.check_integrity()))
+        .map_err(|panic| {
+        Error::corrupt(format!(
+            "checking {}: {}",
+            path.display(),
+            panic_message(&panic)
+        ))
+    })?;
+    match checked {
+        Ok(_) => Ok(()),
+        Err(err) => Err(Error::from(redb::Error::from(err)).at("verify", path)),
+    }
 }
 
 pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

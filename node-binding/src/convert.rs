@@ -49,6 +49,9 @@ pub struct StoreOptions {
     /// as an object or as its JSON text. Regexes use the Rust `regex` crate's syntax.
     #[napi(ts_type = "string | { problemMatcher: ProblemMatcher[] }")]
     pub problem_matchers: Option<serde_json::Value>,
+    /// Verify every page checksum when the file is first opened in this process: a damaged file
+    /// opens in its last consistent state or throws `CORRUPT`. Default true; reads the file once.
+    pub verify_on_open: Option<bool>,
 }
 
 /// One GitHub Actions problem matcher (see `StoreOptions.problemMatchers`).
@@ -363,6 +366,9 @@ pub fn read_options(opts: Option<Unknown>) -> Result<citail::Options, Failure> {
     }
     if let Some(v) = flag("redactSecrets")? {
         options = options.redact_secrets(v);
+    }
+    if let Some(v) = flag("verifyOnOpen")? {
+        options = options.verify_on_open(v);
     }
     if let Some(v) = prop(&obj, "redactPatterns")? {
         options = options.redact_patterns(read_patterns(v)?);

@@ -230,6 +230,11 @@ export interface StoreOptions {
    * as an object or as its JSON text. Regexes use the Rust `regex` crate's syntax.
    */
   problemMatchers?: string | { problemMatcher: ProblemMatcher[] }
+  /**
+   * Verify every page checksum when the file is first opened in this process: a damaged file
+   * opens in its last consistent state or throws `CORRUPT`. Default true; reads the file once.
+   */
+  verifyOnOpen?: boolean
 }
 
 /** A summary of the store. Field names are snake_case like the other result objects. */

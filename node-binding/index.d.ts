@@ -60,6 +60,11 @@ export declare class CiLogStore {
   /** Row count, stored bytes, oldest/newest `created_at` and file size. */
   stats(): StoreStats
   /**
+   * When `recoverCorrupt` moved a damaged file aside at `open`: where it went and why; `null`
+   * otherwise. Log it loudly: the new store starts empty.
+   */
+  get recovered(): Recovered | null
+  /**
    * Releases this handle. Idempotent. Later calls fail with `STORE_CLOSED`; work already in
    * flight finishes. The file closes when no handle in the process uses it any more.
    */
@@ -169,6 +174,14 @@ export interface ProblemMatcher {
   pattern: Array<MatcherPattern>
 }
 
+/** What `open` did with a damaged file under `recoverCorrupt` (see `CiLogStore.recovered`). */
+export interface Recovered {
+  /** Where the damaged file is now. */
+  movedTo: string
+  /** Why it could not be opened. */
+  reason: string
+}
+
 /** A custom redaction pattern for `StoreOptions.redactPatterns`. */
 export interface RedactPatternOption {
   /** Shown in the placeholder: 1-40 of `a-z 0-9 _ -`. */
@@ -235,6 +248,11 @@ export interface StoreOptions {
    * opens in its last consistent state or throws `CORRUPT`. Default true; reads the file once.
    */
   verifyOnOpen?: boolean
+  /**
+   * When the file is damaged (`CORRUPT`), rename it to `<file>.corrupt-<UTC time>` and open a
+   * fresh store in its place; `store.recovered` then says so. Never deletes. Default false.
+   */
+  recoverCorrupt?: boolean
 }
 
 /** A summary of the store. Field names are snake_case like the other result objects. */

@@ -35,6 +35,7 @@ pub struct Options {
     max_highlight_bytes: usize,
     problem_matchers: Vec<ProblemMatcher>,
     verify_on_open: bool,
+    recover_corrupt: bool,
 }
 
 impl Default for Options {
@@ -54,6 +55,7 @@ impl Default for Options {
             max_highlight_bytes: 4096,
             problem_matchers: Vec::new(),
             verify_on_open: true,
+            recover_corrupt: false,
         }
     }
 }
@@ -235,6 +237,30 @@ impl Options {
     pub fn verify_on_open(mut self, verify: bool) -> Self {
         self.verify_on_open = verify;
         self
+    }
+
+    /// What [`Store::open`](crate::Store::open) does with a damaged file ([`Error::Corrupt`]):
+    /// with `true`, it renames the file to `<file>.corrupt-<UTC time>` beside it and opens a
+    /// fresh store in its place, reporting it in [`Store::recovery`](crate::Store::recovery).
+    /// Never deletes anything. Default: `false` (the error is returned). A file written by a
+    /// newer citail is not damaged and is never moved.
+    ///
+    /// ```
+    /// assert!(citail::Options::default().recover_corrupt(true).get_recover_corrupt());
+    /// ```
+    pub fn recover_corrupt(mut self, recover: bool) -> Self {
+        self.recover_corrupt = recover;
+        self
+    }
+
+    /// Whether a damaged file is moved aside.
+    ///
+    /// ```
+    /// assert!(!citail::Options::default().get_recover_corrupt());
+    /// ```
+    #[must_use]
+    pub fn get_recover_corrupt(&self) -> bool {
+        self.recover_corrupt
     }
 
     /// Whether opening verifies the file.

@@ -47,6 +47,7 @@ pub struct Store {
     shared: Arc<SharedDb>,
     options: Options,
     pipeline: Pipeline,
+    recovery: Option<crate::Recovery>,
 }
 
 impl std::fmt::Debug for Store {
@@ -81,12 +82,34 @@ impl Store {
     /// ```
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Store> {
         let pipeline = Pipeline::new(&options)?;
-        let shared = open_shared(path.as_ref(), &options, init_schema)?;
+        let path = path.as_ref();
+        let (shared, recovery) = match open_shared(path, &options, init_schema) {
+            Err(cause @ Error::Corrupt { .. }) if options.get_recover_corrupt() => {
+                let recovery = crate::recover::move_aside(path, &cause)?;
+                (open_shared(path, &options, init_schema)?, Some(recovery))
+            }
+            other => (other?, None),
+        };
         Ok(Store {
             shared,
             options,
             pipeline,
+            recovery,
         })
+    }
+
+    /// What this `open` did with a damaged file, when
+    /// [`Options::recover_corrupt`](crate::Options::recover_corrupt) moved one aside; `None`
+    /// otherwise. See [`Recovery`](crate::Recovery).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// assert!(store.recovery().is_none());
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn recovery(&self) -> Option<&crate::Recovery> {
+        self.recovery.as_ref()
     }
 
     /// The canonical path of the database file.

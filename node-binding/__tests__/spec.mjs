@@ -2,7 +2,7 @@
 // (node.test.mjs) and `bun test` (bun.test.ts): each runner passes its own describe/test.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -258,6 +258,24 @@ export function defineSpec({ describe, test }) {
       assert.equal(store.stats().rows, 0, 'no bad call wrote a row')
       assert.equal(store.ingestSync(payload(), { createdAt: 946_684_800_000 }).created_at, 946_684_800_000)
       store.close()
+    })
+
+    test('recoverCorrupt moves a damaged file aside and starts fresh; never without it', () => {
+      const path = join(dir, 'damaged.redb')
+      writeFileSync(path, Buffer.alloc(64 * 1024, 0xa5))
+      throwsCode(() => CiLogStore.open(path), 'CORRUPT')
+      const store = CiLogStore.open(path, { recoverCorrupt: true })
+      assert.ok(store.recovered !== null)
+      assert.match(store.recovered.movedTo, /damaged\.redb\.corrupt-\d{8}T\d{6}Z$/)
+      assert.ok(existsSync(store.recovered.movedTo), 'the damaged file is kept')
+      assert.ok(readFileSync(store.recovered.movedTo).equals(Buffer.alloc(64 * 1024, 0xa5)))
+      assert.equal(store.stats().rows, 0)
+      store.ingestSync(payload(), { createdAt: T0 })
+      store.close()
+      const again = CiLogStore.open(path, { recoverCorrupt: true })
+      assert.equal(again.recovered, null)
+      assert.equal(again.stats().rows, 1)
+      again.close()
     })
 
     test('isCiLogError narrows only citail errors; STORAGE names the path and the operation', () => {

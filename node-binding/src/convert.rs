@@ -52,6 +52,20 @@ pub struct StoreOptions {
     /// Verify every page checksum when the file is first opened in this process: a damaged file
     /// opens in its last consistent state or throws `CORRUPT`. Default true; reads the file once.
     pub verify_on_open: Option<bool>,
+    /// When the file is damaged (`CORRUPT`), rename it to `<file>.corrupt-<UTC time>` and open a
+    /// fresh store in its place; `store.recovered` then says so. Never deletes. Default false.
+    pub recover_corrupt: Option<bool>,
+}
+
+/// What `open` did with a damaged file under `recoverCorrupt` (see `CiLogStore.recovered`).
+#[napi(object)]
+#[derive(Clone)]
+pub struct Recovered {
+    /// Where the damaged file is now.
+    #[napi(js_name = "movedTo")]
+    pub moved_to: String,
+    /// Why it could not be opened.
+    pub reason: String,
 }
 
 /// One GitHub Actions problem matcher (see `StoreOptions.problemMatchers`).
@@ -369,6 +383,9 @@ pub fn read_options(opts: Option<Unknown>) -> Result<citail::Options, Failure> {
     }
     if let Some(v) = flag("verifyOnOpen")? {
         options = options.verify_on_open(v);
+    }
+    if let Some(v) = flag("recoverCorrupt")? {
+        options = options.recover_corrupt(v);
     }
     if let Some(v) = prop(&obj, "redactPatterns")? {
         options = options.redact_patterns(read_patterns(v)?);

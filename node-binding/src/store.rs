@@ -3,7 +3,7 @@
 
 use crate::convert::{
     read_number_opt, read_options, read_payload, read_text, read_time_opt, CiLog, IngestResult,
-    StoreStats,
+    Recovered, StoreStats,
 };
 use crate::error::{guarded, Failure};
 use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName, Unknown};
@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub struct CiLogStore {
     /// `None` once `close()` ran; async work in flight keeps its own `Arc` and finishes.
     inner: Mutex<Option<Arc<citail::Store>>>,
+    /// What `open` did with a damaged file, kept after `close()`.
+    recovered: Option<Recovered>,
 }
 
 /// Work for the thread pool: a closure producing a result or a failure.
@@ -67,6 +69,10 @@ impl CiLogStore {
         });
         match result {
             Ok(store) => Ok(CiLogStore {
+                recovered: store.recovery().map(|r| Recovered {
+                    moved_to: r.moved_to.to_string_lossy().into_owned(),
+                    reason: r.reason.clone(),
+                }),
                 inner: Mutex::new(Some(Arc::new(store))),
             }),
             Err(failure) => Err(failure.into_napi(&env)),
@@ -196,6 +202,13 @@ impl CiLogStore {
     #[napi(catch_unwind)]
     pub fn stats(&self, env: Env) -> napi::Result<StoreStats> {
         guarded(|| Ok(self.handle()?.stats()?.into())).map_err(|f| f.into_napi(&env))
+    }
+
+    /// When `recoverCorrupt` moved a damaged file aside at `open`: where it went and why; `null`
+    /// otherwise. Log it loudly: the new store starts empty.
+    #[napi(getter)]
+    pub fn recovered(&self) -> Option<Recovered> {
+        self.recovered.clone()
     }
 
     /// Releases this handle. Idempotent. Later calls fail with `STORE_CLOSED`; work already in

@@ -119,6 +119,41 @@ fn a_file_from_a_newer_schema_is_refused() {
         }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
+    // A newer file is not damaged: recovery never moves it.
+    let recovering = Options::default().recover_corrupt(true);
+    assert!(matches!(
+        Store::open(&path, recovering),
+        Err(Error::SchemaTooNew { .. })
+    ));
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+}
+
+#[test]
+fn recover_corrupt_moves_a_damaged_file_aside_and_never_deletes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("ci.redb");
+    let garbage = vec![0x5a_u8; 64 * 1024];
+    std::fs::write(&path, &garbage).expect("write");
+    assert!(matches!(
+        Store::open(&path, Options::default()),
+        Err(Error::Corrupt { .. })
+    ));
+    let store = Store::open(&path, Options::default().recover_corrupt(true)).expect("recover");
+    let recovery = store.recovery().expect("moved aside").clone();
+    assert_eq!(std::fs::read(&recovery.moved_to).expect("kept"), garbage);
+    assert!(recovery
+        .moved_to
+        .to_string_lossy()
+        .contains("ci.redb.corrupt-"));
+    assert!(!recovery.reason.is_empty());
+    assert_eq!(store.stats().expect("stats").rows, 0);
+    drop(store);
+    // A second damaged file the same second gets its own name.
+    std::fs::write(&path, &garbage).expect("write");
+    let again = Store::open(&path, Options::default().recover_corrupt(true)).expect("recover");
+    let second = again.recovery().expect("moved aside").moved_to.clone();
+    assert_ne!(second, recovery.moved_to);
+    assert!(recovery.moved_to.exists() && second.exists());
 }
 
 #[test]

@@ -16,6 +16,11 @@ export interface ServerConfig {
   maxBodyBytes: number
   /** How often the janitor prunes expired rows, in milliseconds. */
   pruneIntervalMs: number
+  /**
+   * On a damaged store file, move it aside (`<file>.corrupt-<time>`) and start with an empty
+   * store, logging it at error level, instead of refusing to start. Default true.
+   */
+  recoverCorrupt?: boolean
 }
 
 export const MIN_TOKEN_LENGTH = 32
@@ -52,7 +57,8 @@ export function requireToken(token: string | undefined): string {
  * Reads the configuration from environment variables:
  * `CLAUDE_HOOKS_INTERNAL_TOKEN` (required), `CITAIL_WATCHED_REPOS` (comma-separated `owner/name`),
  * `CITAIL_STORE_PATH` (default `./ci-logs.redb`), `CITAIL_PORT` (default 8787),
- * `CITAIL_PRUNE_INTERVAL_MS` (default 10 minutes).
+ * `CITAIL_PRUNE_INTERVAL_MS` (default 10 minutes), `CITAIL_RECOVER_CORRUPT` (`0` refuses to start on
+ * a damaged store file instead of moving it aside).
  */
 export function loadConfig(env: Record<string, string | undefined>): ServerConfig {
   const token = requireToken(env.CLAUDE_HOOKS_INTERNAL_TOKEN)
@@ -67,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     port: positiveInt(env.CITAIL_PORT, 8787, 'CITAIL_PORT'),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     pruneIntervalMs: positiveInt(env.CITAIL_PRUNE_INTERVAL_MS, DEFAULT_PRUNE_INTERVAL_MS, 'CITAIL_PRUNE_INTERVAL_MS'),
+    recoverCorrupt: env.CITAIL_RECOVER_CORRUPT !== '0',
   }
 }
 

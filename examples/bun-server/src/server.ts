@@ -38,7 +38,12 @@ export interface RunningServer {
 /** Opens the store, starts the route and the janitor. Throws `ConfigError` on a weak token. */
 export function startServer(config: ServerConfig, log: Logger, store?: CiLogStore): RunningServer {
   requireToken(config.token)
-  const db = store ?? CiLogStore.open(config.storePath)
+  const db = store ?? CiLogStore.open(config.storePath, { recoverCorrupt: config.recoverCorrupt ?? true })
+  if (db.recovered !== null) {
+    log('error', 'ci-log store file was damaged: moved it aside and started with an empty store', {
+      store: config.storePath, moved_to: db.recovered.movedTo, reason: db.recovered.reason,
+    })
+  }
   const deps = { store: db, token: config.token, watchedRepos: config.watchedRepos, maxBodyBytes: config.maxBodyBytes, log }
   const server = Bun.serve({
     hostname: config.hostname,

@@ -1,6 +1,9 @@
 // The ci-log route over real HTTP on loopback.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { request } from 'node:http'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { bearerMatches } from '../src/auth'
 import { truncateTail } from 'citail'
 import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadConfig, MAX_LOG_TAIL_BYTES } from '../src/config'
@@ -158,6 +161,31 @@ describe('POST /internal/ci-log', () => {
       // The tail's last line is the fixture's last line, as a terminal shows it.
       const lastLine = row!.log_tail.trimEnd().split('\n').pop()!
       expect(lastLine.length).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe('start-up on a damaged store file', () => {
+  test('moves it aside, logs it at error level and serves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citail-damaged-'))
+    const storePath = join(dir, 'ci-logs.redb')
+    writeFileSync(storePath, Buffer.alloc(64 * 1024, 0x5a))
+    const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = []
+    const running = startServer(
+      { token: 't'.repeat(40), watchedRepos: new Set([REPO]), storePath, hostname: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, pruneIntervalMs: 60_000 },
+      (level, msg, fields) => { lines.push({ level, msg, fields }) },
+    )
+    try {
+      const line = lines.find((l) => l.msg.includes('damaged'))
+      expect(line?.level).toBe('error')
+      expect(String(line?.fields?.moved_to)).toContain('ci-logs.redb.corrupt-')
+      const res = await fetch(running.url + '/internal/ci-log', {
+        method: 'POST', headers: { authorization: `Bearer ${'t'.repeat(40)}` }, body: JSON.stringify(payload()),
+      })
+      expect(res.status).toBe(201)
+    } finally {
+      await running.shutdown()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

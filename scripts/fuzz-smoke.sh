@@ -13,10 +13,14 @@ cargo fuzz build
 for target in truncate_tail pipeline render store_model decode; do
   mkdir -p "corpus/$target"
   seeds=()
-  case $target in truncate_tail|pipeline) seeds=(../tests/fixtures);; esac
+  max_len=4096
+  case $target in
+    truncate_tail) seeds=(../tests/fixtures); max_len=1100;;  # the target reads 1 KiB
+    pipeline) seeds=(../tests/fixtures); max_len=16384;;
+  esac
   log=$(mktemp)
   if ! cargo fuzz run "$target" "corpus/$target" "${seeds[@]}" -- \
-      -max_total_time="$seconds" -max_len=16384 -print_final_stats=1 > "$log" 2>&1; then
+      -max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 > "$log" 2>&1; then
     tail -n 60 "$log" >&2
     echo "fuzz target $target failed; the input is under fuzz/artifacts/$target/" >&2
     exit 1

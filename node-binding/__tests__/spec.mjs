@@ -1,7 +1,7 @@
 // The API spec of the `citail` npm package. It runs unchanged under `node --test`
 // (node.test.mjs) and `bun test` (bun.test.ts): each runner passes its own describe/test.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -387,6 +387,50 @@ export function defineSpec({ describe, test }) {
       }
       assert.equal(store.stats().rows, 0)
       store.close()
+    })
+
+    test('kill -9 through the binding: every resolved ingest survives', async () => {
+      // A child runtime (this one: Node or Bun) ingests bursts of 64 concurrent promises and
+      // prints each step whose promise resolved; it is SIGKILLed at a random moment; every
+      // printed step must be in the reopened store, byte for byte.
+      const path = join(dir, 'kill9.redb')
+      const tailOf = (step) => `${step} output\n`.repeat(1 + (step.length % 7))
+      const childCode = `
+        const { CiLogStore } = require(${JSON.stringify(INDEX_JS)})
+        const store = CiLogStore.open(process.argv[process.argv.length - 2])
+        const trial = process.argv[process.argv.length - 1]
+        const tailOf = ${tailOf.toString()}
+        ;(async () => {
+          for (let burst = 0; ; burst++) {
+            await Promise.all(Array.from({ length: 64 }, async (_, i) => {
+              const step = 't' + trial + '-b' + burst + '-i' + i
+              await store.ingest({ repo: 'acme/widgets', run_id: '1', job_id: '1', step_name: step,
+                head_sha: '${SHA}', conclusion: 'failure', log_tail: tailOf(step) })
+              process.stdout.write('ack ' + step + '\\n')
+            }))
+          }
+        })()
+      `
+      const acked = []
+      const trials = Number(process.env.CITAIL_JS_KILL_TRIALS ?? 15)
+      for (let trial = 0; trial < trials; trial++) {
+        const child = spawn(process.execPath, ['-e', childCode, path, String(trial)], { stdio: ['ignore', 'pipe', 'inherit'] })
+        let out = ''
+        child.stdout.on('data', (d) => { out += d })
+        await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 250)))
+        child.kill('SIGKILL')
+        await new Promise((resolve) => child.on('close', resolve))
+        // Only complete lines: a line cut by the kill was never fully acknowledged.
+        for (const line of out.split('\n').slice(0, -1)) if (line.startsWith('ack ')) acked.push(line.slice(4))
+        const store = CiLogStore.open(path)
+        const rows = new Map(store.logsForSync('acme/widgets', SHA).map((r) => [r.step_name, r.log_tail]))
+        for (const step of acked) {
+          assert.ok(rows.has(step), `trial ${trial}: acknowledged ${step} lost`)
+          assert.equal(rows.get(step), tailOf(step), `trial ${trial}: ${step} damaged`)
+        }
+        store.close()
+      }
+      assert.ok(acked.length >= trials, `only ${acked.length} acknowledged rows`)
     })
 
     test('STORE_LOCKED when another process holds the file', () => {

@@ -80,36 +80,39 @@ impl RowValue {
     }
 
     pub(crate) fn encode(&self) -> Result<Vec<u8>> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard())
-            .map_err(|e| Error::corrupt(format!("encoding row: {e}")))
+        encode(self, "row")
     }
 
-    /// Decodes a stored row value; damage is [`Error::Corrupt`], never a panic, and a length
-    /// prefix can claim at most 1 MiB (a row value is a few hundred bytes).
+    /// Decodes a stored row value; see [`decode_exact`].
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        let config = bincode::config::standard().with_limit::<{ 1 << 20 }>();
-        let (value, used) = bincode::serde::decode_from_slice(bytes, config)
-            .map_err(|e| Error::corrupt(format!("decoding row: {e}")))?;
-        if used != bytes.len() {
-            return Err(Error::corrupt("row value has trailing bytes"));
-        }
-        Ok(value)
+        decode_exact(bytes, "row")
     }
 }
 
 /// Encodes a row's highlights.
 pub(crate) fn encode_highlights(highlights: &[Highlight]) -> Result<Vec<u8>> {
-    bincode::serde::encode_to_vec(highlights, bincode::config::standard())
-        .map_err(|e| Error::corrupt(format!("encoding highlights: {e}")))
+    encode(highlights, "highlights")
 }
 
-/// Decodes a row's highlights; any damage is [`Error::Corrupt`], never a panic.
+/// Decodes a row's highlights; see [`decode_exact`].
 pub(crate) fn decode_highlights(bytes: &[u8]) -> Result<Vec<Highlight>> {
+    decode_exact(bytes, "highlights")
+}
+
+/// The bincode 2 encoding of a stored value (`what` names it in errors).
+fn encode<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<Vec<u8>> {
+    bincode::serde::encode_to_vec(value, bincode::config::standard())
+        .map_err(|e| Error::corrupt(format!("encoding {what}: {e}")))
+}
+
+/// Decodes a stored value that must use every byte: damage is [`Error::Corrupt`], never a
+/// panic, and a length prefix can claim at most 1 MiB (stored values are far smaller).
+fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
     let config = bincode::config::standard().with_limit::<{ 1 << 20 }>();
     let (value, used) = bincode::serde::decode_from_slice(bytes, config)
-        .map_err(|e| Error::corrupt(format!("decoding highlights: {e}")))?;
+        .map_err(|e| Error::corrupt(format!("decoding {what}: {e}")))?;
     if used != bytes.len() {
-        return Err(Error::corrupt("highlights value has trailing bytes"));
+        return Err(Error::corrupt(format!("{what} value has trailing bytes")));
     }
     Ok(value)
 }

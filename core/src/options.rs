@@ -403,6 +403,13 @@ impl Options {
     /// assert!(citail::Options::default().retention_ms(0).validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<()> {
+        self.compile().map(|_| ())
+    }
+
+    /// [`Options::validate`], keeping what it compiled: the redactor (built-in rules plus the
+    /// custom patterns) and the highlighter, so a [`Pipeline`](crate::Pipeline) compiles nothing
+    /// twice.
+    pub(crate) fn compile(&self) -> Result<(Redactor, Highlighter)> {
         let bad = |option, reason: &str| {
             Err(Error::InvalidOption {
                 option,
@@ -424,16 +431,12 @@ impl Options {
         if self.max_stored_bytes > self.max_input_bytes {
             return bad("max_stored_bytes", "must not exceed max_input_bytes");
         }
-        if !self.redact_patterns.is_empty() {
-            Redactor::with_patterns(&self.redact_patterns)?;
-        }
+        let redactor = Redactor::with_patterns(&self.redact_patterns)?;
         if self.max_highlight_bytes > 64 * 1024 {
             return bad("max_highlight_bytes", "must be at most 64 KiB");
         }
-        if !self.problem_matchers.is_empty() {
-            Highlighter::with_matchers(&self.problem_matchers)?;
-        }
-        Ok(())
+        let highlighter = Highlighter::with_matchers(&self.problem_matchers)?;
+        Ok((redactor, highlighter))
     }
 }
 

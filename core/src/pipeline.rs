@@ -61,17 +61,12 @@ impl Pipeline {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn new(options: &Options) -> Result<Pipeline> {
-        options.validate()?;
-        let redactor = if options.get_redact_secrets() {
-            Some(Redactor::with_patterns(options.get_redact_patterns())?)
-        } else {
-            None
-        };
+        let (redactor, highlighter) = options.compile()?;
         Ok(Pipeline {
             normalize: options.get_normalize(),
             strip_timestamps: options.get_strip_timestamps(),
-            redactor,
-            highlighter: Highlighter::with_matchers(options.get_problem_matchers())?,
+            redactor: options.get_redact_secrets().then_some(redactor),
+            highlighter,
             max_highlights: options.get_max_highlights(),
             max_highlight_bytes: options.get_max_highlight_bytes(),
             max_lines: options.get_max_lines(),

@@ -150,10 +150,14 @@ impl<'a> Row<'a> {
         out
     }
 
-    /// The tail section within `room` bytes: the whole stored tail, its end shortened to fit, or
-    /// [`TAIL_LEFT_OUT`] (callers reserve that much for every row).
-    fn tail_block(&self, room: usize) -> String {
-        let whole = tail_section(self.log, &self.log.log_tail, false);
+    /// The whole tail section: the stored tail in its fence.
+    fn whole_tail(&self) -> String {
+        tail_section(self.log, &self.log.log_tail, false)
+    }
+
+    /// The tail section within `room` bytes: `whole` (from [`Row::whole_tail`]), the tail's end
+    /// shortened to fit, or [`TAIL_LEFT_OUT`] (callers reserve that much for every row).
+    fn tail_block(&self, whole: String, room: usize) -> String {
         if whole.len() <= room {
             return whole;
         }
@@ -275,19 +279,20 @@ fn share_tails(rows: &[Row<'_>], plan: &Plan, max_bytes: usize) -> Vec<Option<St
             .map(|r| r.header.len() + r.highlights_len(plan.shown_highlights))
             .sum::<usize>();
     let mut left = max_bytes.saturating_sub(used);
-    let mut need: Vec<(usize, usize)> = shown
+    // Each shown row's whole tail section is built once: it is the answer when it fits.
+    let mut need: Vec<(String, usize)> = shown
         .iter()
-        .filter_map(|&i| rows.get(i).map(|r| (r.whole_tail_len(), i)))
+        .filter_map(|&i| rows.get(i).map(|r| (r.whole_tail(), i)))
         .collect();
-    need.sort_unstable();
+    need.sort_unstable_by_key(|(whole, index)| (whole.len(), *index));
     let mut out: Vec<Option<String>> = vec![None; rows.len()];
     let mut remaining_rows = need.len();
     for (whole, index) in need {
         let share = (left / remaining_rows.max(1)).max(TAIL_LEFT_OUT.len());
-        let room = whole.min(share).min(left);
+        let room = whole.len().min(share).min(left);
         let block = rows
             .get(index)
-            .map_or_else(String::new, |r| r.tail_block(room));
+            .map_or_else(String::new, |r| r.tail_block(whole, room));
         left = left.saturating_sub(block.len());
         remaining_rows -= 1;
         if let Some(slot) = out.get_mut(index) {
@@ -295,13 +300,6 @@ fn share_tails(rows: &[Row<'_>], plan: &Plan, max_bytes: usize) -> Vec<Option<St
         }
     }
     out
-}
-
-impl Row<'_> {
-    /// Bytes of the whole tail section.
-    fn whole_tail_len(&self) -> usize {
-        tail_section(self.log, &self.log.log_tail, false).len()
-    }
 }
 
 /// `\nLast N lines:` (or the whole log, or shortened) and the fenced tail.
@@ -353,12 +351,7 @@ fn highlights_label(shown: usize, total: usize) -> String {
 /// characters (possible only in rows passed in by hand) are escaped like header fields, so no
 /// highlight can end its line inside the fence.
 fn highlight_line(h: &Highlight) -> String {
-    let text: String = h
-        .text
-        .split('\t')
-        .map(visible)
-        .collect::<Vec<_>>()
-        .join("\t");
+    let text = visible(&h.text, true);
     if h.repeats > 1 {
         format!("L{} (×{}): {text}\n", h.line, h.repeats)
     } else {
@@ -375,7 +368,7 @@ fn inline_code(text: &str) -> String {
     if text.is_empty() {
         return "` `".to_owned();
     }
-    let text = visible(text);
+    let text = visible(text, false);
     let text = text.as_str();
     let ticks = "`".repeat(longest_backtick_run(text) + 1);
     let pad = text.starts_with('`') || text.ends_with('`') || text.starts_with(' ');
@@ -383,11 +376,12 @@ fn inline_code(text: &str) -> String {
     format!("{ticks}{space}{text}{space}{ticks}")
 }
 
-/// `text` with each [`is_hidden`] character replaced by its `\u{hex}` escape.
-fn visible(text: &str) -> String {
+/// `text` with each [`is_hidden`] character replaced by its `\u{hex}` escape; tabs stay when
+/// `keep_tabs` (inside a fence a tab cannot end anything).
+fn visible(text: &str, keep_tabs: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_hidden(c) {
+        if is_hidden(c) && !(keep_tabs && c == '\t') {
             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         } else {
             out.push(c);

@@ -8,7 +8,7 @@
 //! kind of text is measured at full size: ANSI-heavy npm output, `\r` progress redraws, a 40 KB
 //! single line, GitHub job logs with timestamps, plain test output.
 use citail::{Options, Pipeline, Store};
-use citail_tests::{fill_to, load_fixtures, sha};
+use citail_tests::{fill_to, load_fixtures, log, sha};
 use divan::{black_box, Bencher};
 use std::sync::LazyLock;
 
@@ -82,13 +82,8 @@ fn durable_commit_32k(bencher: Bencher) {
         run += 1;
         let run_id = run.to_string();
         let log = citail::NewLog {
-            repo: "acme/app",
             run_id: &run_id,
-            job_id: "1",
-            step_name: "test",
-            head_sha: &head,
-            conclusion: "failure",
-            log_tail: &tail,
+            ..log("acme/app", &head, "test", &tail)
         };
         store.ingest(&log).expect("ingest")
     });
@@ -130,15 +125,7 @@ static BIG_SHA: LazyLock<(tempfile::TempDir, Store)> = LazyLock::new(|| {
     let head = sha(7);
     for i in 0..10_000u64 {
         let step = format!("retry {i}");
-        let log = citail::NewLog {
-            repo: "acme/app",
-            run_id: "1",
-            job_id: "1",
-            step_name: &step,
-            head_sha: &head,
-            conclusion: "failure",
-            log_tail: &tail,
-        };
+        let log = log("acme/app", &head, &step, &tail);
         store.ingest_at(&log, 1_000 + i).expect("ingest");
     }
     (dir, store)

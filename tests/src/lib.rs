@@ -103,6 +103,19 @@ pub fn crash_tail(step: &str) -> String {
         .collect()
 }
 
+/// A failed-step payload for `repo`/`sha` with the given step name and tail (run 100, job 7).
+pub fn log<'a>(repo: &'a str, sha: &'a str, step: &'a str, tail: &'a str) -> citail::NewLog<'a> {
+    citail::NewLog {
+        repo,
+        run_id: "100",
+        job_id: "7",
+        step_name: step,
+        head_sha: sha,
+        conclusion: "failure",
+        log_tail: tail,
+    }
+}
+
 /// A deterministic 40-hex-digit commit id for test number `n`.
 pub fn sha(n: u64) -> String {
     format!("{n:040x}")

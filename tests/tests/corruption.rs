@@ -2,7 +2,7 @@
 //! and read in a child process, which must exit normally, reporting either a clear error
 //! (`Corrupt`, or an I/O error) or a consistent store: never a panic, an abort or a hang.
 use citail::{Error, Options, Store};
-use citail_tests::sha;
+use citail_tests::{log, sha};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -64,15 +64,8 @@ fn damaged_files_give_a_clear_error_or_a_consistent_store() {
         for i in 0..60u64 {
             let step = format!("step {i}");
             let tail = format!("error: failure {i}\n").repeat(1 + (i as usize % 40));
-            let log = citail::NewLog {
-                repo: "acme/app",
-                run_id: "1",
-                job_id: "1",
-                step_name: &step,
-                head_sha: &sha(1),
-                conclusion: "failure",
-                log_tail: &tail,
-            };
+            let head = sha(1);
+            let log = log("acme/app", &head, &step, &tail);
             store.ingest_at(&log, 1_000 + i).expect("ingest");
         }
     }

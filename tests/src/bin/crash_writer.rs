@@ -3,8 +3,8 @@
 //! is killed.
 //!
 //!   crash-writer <store path> <trial number>
-use citail::{NewLog, Options, Store};
-use citail_tests::{crash_tail, sha};
+use citail::{Options, Store};
+use citail_tests::{crash_tail, log, sha};
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -24,15 +24,7 @@ fn main() {
                 for n in 0u64.. {
                     let step = format!("t{trial}-w{thread}-n{n}");
                     let tail = crash_tail(&step);
-                    let log = NewLog {
-                        repo: "acme/app",
-                        run_id: "1",
-                        job_id: "1",
-                        step_name: &step,
-                        head_sha: &head,
-                        conclusion: "failure",
-                        log_tail: &tail,
-                    };
+                    let log = log("acme/app", &head, &step, &tail);
                     store.ingest(&log).expect("ingest");
                     // Acknowledged: only now may the parent count on it.
                     let mut out = out

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration test files (`mod common;`).
 #![allow(dead_code)]
 
-use citail::{NewLog, Options, Store};
+use citail::{Options, Store};
 use tempfile::TempDir;
 
 pub const DAY: u64 = 24 * 60 * 60 * 1000;
@@ -13,14 +13,4 @@ pub fn temp_store(options: Options) -> (TempDir, Store) {
     (dir, store)
 }
 
-pub fn log<'a>(repo: &'a str, sha: &'a str, step: &'a str, tail: &'a str) -> NewLog<'a> {
-    NewLog {
-        repo,
-        run_id: "100",
-        job_id: "7",
-        step_name: step,
-        head_sha: sha,
-        conclusion: "failure",
-        log_tail: tail,
-    }
-}
+pub use citail_tests::log;

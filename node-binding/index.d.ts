@@ -45,7 +45,14 @@ export declare class CiLogStore {
    * shares its database; a path held by another process throws `STORE_LOCKED`.
    */
   static open(path: string, options?: StoreOptions): CiLogStore
-  /** Validates and stores one wire payload off the JS thread. */
+  /**
+   * Validates and stores one wire payload off the JS thread.
+   *
+   * The row's place in the arrival order (its id) and its `createdAt` are taken here, on the
+   * JS thread, in call order; validation and the pipeline run on the thread pool; the write
+   * joins the store's next group commit. The promise resolves once the row is on disk, and
+   * of concurrent posts of one step the last one called is the one kept.
+   */
   ingest(payload: unknown, opts?: { createdAt?: number }): Promise<IngestResult>
   /** `ingest`, on the calling thread. */
   ingestSync(payload: unknown, opts?: { createdAt?: number }): IngestResult
@@ -59,6 +66,11 @@ export declare class CiLogStore {
   pruneSync(opts?: { now?: number }): number
   /** Row count, stored bytes, oldest/newest `created_at` and file size. */
   stats(): StoreStats
+  /**
+   * Group commit totals since the file was opened in this process: write transactions and
+   * the rows they carried.
+   */
+  commitStats(): CommitStats
   /**
    * When `recoverCorrupt` moved a damaged file aside at `open`: where it went and why; `null`
    * otherwise. Log it loudly: the new store starts empty.
@@ -101,6 +113,14 @@ export interface CiLog {
   highlights: Array<Highlight>
 }
 
+/** Group commit totals since the file was opened in this process. */
+export interface CommitStats {
+  /** Write transactions the writer thread ran for ingests. */
+  transactions: number
+  /** Rows those transactions carried; `rows / transactions` is the average group size. */
+  rows: number
+}
+
 /**
  * The lines of `text` that name a failure (compiler and type errors, test failures, panics,
  * crashes, runner errors, ...), in log order, repeats collapsed into one with a count: at most
@@ -132,6 +152,11 @@ export interface IngestResult {
   truncated: boolean
   /** Whether an earlier post of the same step was replaced. */
   replaced: boolean
+  /**
+   * Whether a later post of the same step (called after this one) was already stored, so
+   * this row was not kept: the last post called wins.
+   */
+  superseded: boolean
   /** Secrets replaced with `[REDACTED:<rule>]` in the posted log. */
   redactions: number
   /** Failure highlights stored with the row. */

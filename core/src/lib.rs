@@ -36,6 +36,7 @@
 )]
 
 mod clock;
+mod commit;
 mod error;
 mod highlight;
 mod layout;
@@ -64,7 +65,7 @@ pub use pipeline::{Pipeline, Processed};
 pub use recover::Recovery;
 pub use redact::{redact_secrets, RedactPattern, Redacted, Redactor};
 pub use render::render_prompt_block;
-pub use store::{Store, SCHEMA_VERSION};
+pub use store::{CommitStats, Store, Ticket, SCHEMA_VERSION};
 pub use truncate::{count_lines, truncate_tail};
 
 /// Property-test case count: `CITAIL_PROPTEST_CASES` when set (the test command sets 4096), else

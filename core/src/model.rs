@@ -64,6 +64,9 @@ pub struct Ingested {
     /// Whether a row with the same identity (repo, head_sha, run_id, job_id, step_name) was
     /// replaced.
     pub replaced: bool,
+    /// Whether a later arrival of the same step was already stored, so this row was not kept
+    /// (see [`Store::submit`](crate::Store::submit)). Never set by sequential ingests.
+    pub superseded: bool,
     /// Secrets replaced with `[REDACTED:<rule>]` in the posted log (0 with
     /// [`Options::redact_secrets`](crate::Options::redact_secrets) off).
     pub redactions: usize,

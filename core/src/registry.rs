@@ -9,9 +9,11 @@
 //! right now; its `Drop` removes the entry after the file lock is released. An `open` that sees
 //! such an entry waits for the close instead of racing it for the lock.
 
+use crate::commit::Committer;
 use crate::{Error, Options, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -20,17 +22,35 @@ static REGISTRY: LazyLock<Mutex<HashMap<PathBuf, Weak<SharedDb>>>> = LazyLock::n
 /// How long an `open` waits for a concurrent close of the same path.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
-/// An open database and the canonical path it is registered under.
+/// An open database, the canonical path it is registered under, its writer thread and its id
+/// counter.
 pub(crate) struct SharedDb {
-    db: Option<redb::Database>,
+    db: Option<Arc<redb::Database>>,
     path: PathBuf,
+    /// Dropped before `db`: the writer drains its queue and exits first.
+    committer: Option<Committer>,
+    /// The next row id to hand out. Starts at the file's `next_id`; every commit keeps the file's
+    /// `next_id` above the ids it wrote, so ids are never reused across reopens.
+    next_id: AtomicU64,
 }
 
 impl SharedDb {
     pub(crate) fn db(&self) -> Result<&redb::Database> {
         self.db
+            .as_deref()
+            .ok_or_else(|| Error::Storage(redb::Error::DatabaseClosed))
+    }
+
+    pub(crate) fn committer(&self) -> Result<&Committer> {
+        self.committer
             .as_ref()
             .ok_or_else(|| Error::Storage(redb::Error::DatabaseClosed))
+    }
+
+    /// Takes the next row id: ids are handed out in call order, across every handle sharing the
+    /// database.
+    pub(crate) fn take_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -40,6 +60,8 @@ impl SharedDb {
 
 impl Drop for SharedDb {
     fn drop(&mut self) {
+        // Outside the registry lock: a callback the writer is running may open a store.
+        drop(self.committer.take());
         let mut map = lock();
         drop(self.db.take());
         if map
@@ -55,11 +77,12 @@ fn lock() -> MutexGuard<'static, HashMap<PathBuf, Weak<SharedDb>>> {
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Returns the database open at `path` in this process, or opens it with `init` run once on it.
+/// Returns the database open at `path` in this process, or opens it with `init` run once on it;
+/// `init` returns the next row id recorded in the file.
 pub(crate) fn open_shared(
     path: &Path,
     options: &Options,
-    init: impl Fn(&redb::Database) -> Result<()>,
+    init: impl Fn(&redb::Database) -> Result<u64>,
 ) -> Result<Arc<SharedDb>> {
     let key = canonical(path)?;
     let deadline = Instant::now() + CLOSE_WAIT;
@@ -73,11 +96,13 @@ pub(crate) fn open_shared(
             }
             Some(None) => return Err(Error::Locked { path: key }),
             None => {
-                let db = create(&key, options)?;
-                init(&db)?;
+                let db = Arc::new(create(&key, options)?);
+                let next_id = init(&db)?.max(1);
                 let shared = Arc::new(SharedDb {
+                    committer: Some(Committer::start(Arc::clone(&db))?),
                     db: Some(db),
                     path: key.clone(),
+                    next_id: AtomicU64::new(next_id),
                 });
                 map.insert(key, Arc::downgrade(&shared));
                 return Ok(shared);

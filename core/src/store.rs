@@ -1,5 +1,6 @@
 //! [`Store`]: ingest, lookup, prune and stats over the tables of [`crate::layout`].
 
+use crate::commit::PendingRow;
 use crate::layout::{
     get_highlights, get_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID,
     META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS,
@@ -159,6 +160,9 @@ impl Store {
     /// the options say) and stores it with the given creation time, replacing any row with the
     /// same (repo, head_sha, run_id, job_id, step_name).
     ///
+    /// The write joins the next group commit (see [`Store::submit`]): threads ingesting at once
+    /// share one transaction and one fsync, and each call returns only once its row is on disk.
+    ///
     /// # Errors
     /// [`Error::InvalidField`] or [`Error::PayloadTooLarge`] for bad input, storage errors
     /// otherwise. On any error nothing is written.
@@ -176,6 +180,82 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn ingest_at(&self, log: &NewLog<'_>, created_at_ms: u64) -> Result<Ingested> {
+        let prepared = self.prepare(log, created_at_ms)?;
+        // Taken after validation, so a refused payload consumes no id.
+        let ticket = self.ticket();
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        self.commit(ticket, prepared, move |result| {
+            let _ = sender.send(result);
+        });
+        receiver.recv().unwrap_or_else(|_| Err(closed()))
+    }
+
+    /// Takes this ingest's place in the arrival order: the id its row will get. Ids are handed
+    /// out in call order across every handle on the file, and when two rows of one step are
+    /// committed, the one with the larger id is the one kept. Take the ticket when the request
+    /// arrives, before any work that may finish out of order, and pass it to [`Store::submit`].
+    ///
+    /// A ticket that is never submitted leaves a gap in the ids; nothing else.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let (first, second) = (store.ticket(), store.ticket());
+    /// assert!(first.id() < second.id());
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn ticket(&self) -> Ticket {
+        Ticket {
+            id: self.shared.take_id(),
+        }
+    }
+
+    /// Validates `log` and runs the [`Pipeline`] on the calling thread, then queues the row for
+    /// the writer thread, which commits it together with every row queued behind the commit in
+    /// flight (group commit: one transaction and one fsync for many rows). `done` runs once:
+    /// with the outcome, after the row's transaction is on disk (per [`Options::durable`]), on
+    /// the writer thread; or at once, on this thread, with a validation error.
+    ///
+    /// Of two rows of one step, the one with the later `ticket` is kept, whichever commits
+    /// first; the other reports [`Ingested::superseded`]. [`Store::ingest_at`] is this, waited
+    /// for.
+    ///
+    /// `done` must not block for long: the writer runs it before committing the next group.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let sha = "e".repeat(40);
+    /// let post = |text: &'static str| citail::NewLog { repo: "acme/app", run_id: "1",
+    ///     job_id: "1", step_name: "test", head_sha: "", conclusion: "failure", log_tail: text };
+    /// let (early, late) = (store.ticket(), store.ticket());
+    /// let (sender, receiver) = std::sync::mpsc::channel();
+    /// let sender2 = sender.clone();
+    /// // The later post is prepared and committed first; the earlier one arrives after it.
+    /// store.submit(late, &citail::NewLog { head_sha: &sha, ..post("second\n") }, 2,
+    ///     move |r| sender.send(r).expect("send"));
+    /// receiver.recv().expect("done")?;
+    /// store.submit(early, &citail::NewLog { head_sha: &sha, ..post("first\n") }, 1,
+    ///     move |r| sender2.send(r).expect("send"));
+    /// assert!(receiver.recv().expect("done")?.superseded);
+    /// assert_eq!(store.logs_for_at("acme/app", &sha, 3)?[0].log_tail, "second\n");
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn submit(
+        &self,
+        ticket: Ticket,
+        log: &NewLog<'_>,
+        created_at_ms: u64,
+        done: impl FnOnce(Result<Ingested>) + Send + 'static,
+    ) {
+        match self.prepare(log, created_at_ms) {
+            Ok(prepared) => self.commit(ticket, prepared, done),
+            Err(err) => done(Err(err)),
+        }
+    }
+
+    /// Validation, size check and the pipeline: everything before the write.
+    fn prepare(&self, log: &NewLog<'_>, created_at_ms: u64) -> Result<Prepared> {
         let valid = log.validated()?;
         let max_input = self.options.get_max_input_bytes();
         if valid.log_tail.len() > max_input {
@@ -185,7 +265,6 @@ impl Store {
             });
         }
         let processed = self.pipeline.run(valid.log_tail);
-        let tail = processed.tail.as_str();
         let value = RowValue {
             run_id: valid.run_id.to_owned(),
             job_id: valid.job_id.to_owned(),
@@ -194,38 +273,58 @@ impl Store {
             truncated: processed.truncated,
             original_bytes: valid.log_tail.len() as u64,
             original_lines: processed.original_lines as u64,
-            tail_bytes: tail.len() as u64,
+            tail_bytes: processed.tail.len() as u64,
         };
-        let (repo, sha) = (valid.repo, valid.head_sha.as_str());
-
-        let tx = self.begin_write()?;
-        let (id, replaced) = {
-            let mut tables = WriteTables::open(&tx)?;
-            let id = tables.next_id()?;
-            let identity = (repo, sha, valid.run_id, valid.job_id, valid.step_name);
-            let previous = tables.find_identity(identity)?;
-            if let Some((old_created, old_id)) = previous {
-                tables.delete_row((repo, sha, old_created, old_id))?;
-            }
-            tables.insert_row(
-                (repo, sha, created_at_ms, id),
-                &value,
-                tail,
-                &processed.highlights,
-            )?;
-            (id, previous.is_some())
-        };
-        tx.commit()?;
-        Ok(Ingested {
-            id,
+        Ok(Prepared {
+            repo: valid.repo.to_owned(),
+            sha: valid.head_sha,
             created_at: created_at_ms,
-            stored_bytes: tail.len(),
-            stored_lines: count_lines(tail),
-            truncated: value.truncated,
-            replaced,
+            value,
+            tail: processed.tail,
+            highlights: processed.highlights,
             redactions: processed.redactions,
-            highlights: processed.highlights.len(),
         })
+    }
+
+    /// Hands a prepared row to the writer thread; `done` gets the caller's view of the outcome.
+    fn commit(
+        &self,
+        Ticket { id }: Ticket,
+        prepared: Prepared,
+        done: impl FnOnce(Result<Ingested>) + Send + 'static,
+    ) {
+        let committer = match self.shared.committer() {
+            Ok(committer) => committer,
+            Err(err) => return done(Err(err)),
+        };
+        let report = Ingested {
+            id,
+            created_at: prepared.created_at,
+            stored_bytes: prepared.tail.len(),
+            stored_lines: count_lines(&prepared.tail),
+            truncated: prepared.value.truncated,
+            replaced: false,
+            superseded: false,
+            redactions: prepared.redactions,
+            highlights: prepared.highlights.len(),
+        };
+        let row = PendingRow {
+            repo: prepared.repo,
+            sha: prepared.sha,
+            created_at: prepared.created_at,
+            id,
+            value: prepared.value,
+            tail: prepared.tail,
+            highlights: prepared.highlights,
+            durable: self.options.get_durable(),
+        };
+        committer.submit(row, move |applied| {
+            done(applied.map(|applied| Ingested {
+                replaced: applied.replaced,
+                superseded: applied.superseded,
+                ..report
+            }));
+        });
     }
 
     /// The live rows of (repo, head_sha) at the current time. See [`Store::logs_for_at`].
@@ -431,6 +530,27 @@ impl Store {
         })
     }
 
+    /// What group commit has done on this file since it was opened in this process: write
+    /// transactions and the rows they carried. `rows / transactions` is the average group size;
+    /// it grows with the number of ingests arriving while a commit is in flight.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
+    ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "boom\n" };
+    /// store.ingest(&log)?;
+    /// assert_eq!(store.commit_stats(), citail::CommitStats { transactions: 1, rows: 1 });
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn commit_stats(&self) -> CommitStats {
+        let (transactions, rows) = self
+            .shared
+            .committer()
+            .map_or((0, 0), crate::commit::Committer::totals);
+        CommitStats { transactions, rows }
+    }
+
     fn begin_write(&self) -> Result<WriteTransaction> {
         let mut tx = self.shared.db()?.begin_write()?;
         if !self.options.get_durable() {
@@ -450,8 +570,9 @@ fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
     Ok(expired.len())
 }
 
-/// Creates the tables of a fresh file and checks the schema version of an existing one.
-fn init_schema(db: &redb::Database) -> Result<()> {
+/// Creates the tables of a fresh file and checks the schema version of an existing one; returns
+/// the next row id the file records.
+fn init_schema(db: &redb::Database) -> Result<u64> {
     let tx = db.begin_write()?;
     {
         tx.open_table(ROWS)?;
@@ -468,7 +589,8 @@ fn init_schema(db: &redb::Database) -> Result<()> {
                     supported: SCHEMA_VERSION,
                 })
             }
-            Some(SCHEMA_VERSION) => return Ok(()), // drops `tx` uncommitted: nothing to write
+            // Drops `tx` uncommitted: nothing to write.
+            Some(SCHEMA_VERSION) => return meta_get(&meta, META_NEXT_ID),
             Some(_) => {
                 // Version 1: the new table was just created; record the upgrade.
                 meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
@@ -479,8 +601,48 @@ fn init_schema(db: &redb::Database) -> Result<()> {
             }
         }
     }
+    let next_id = meta_get(&tx.open_table(META)?, META_NEXT_ID)?;
     tx.commit()?;
-    Ok(())
+    Ok(next_id)
+}
+
+/// What [`Store::prepare`] hands to [`Store::commit`].
+struct Prepared {
+    repo: String,
+    sha: String,
+    created_at: u64,
+    value: RowValue,
+    tail: String,
+    highlights: Vec<crate::Highlight>,
+    redactions: usize,
+}
+
+/// Totals of group commit since the file was opened in this process; see
+/// [`Store::commit_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CommitStats {
+    /// Write transactions the writer thread ran for ingests.
+    pub transactions: u64,
+    /// Rows those transactions carried.
+    pub rows: u64,
+}
+
+/// A place in the arrival order of ingests, from [`Store::ticket`]: the id the row will get.
+#[derive(Debug)]
+#[must_use = "a ticket is used by passing it to Store::submit"]
+pub struct Ticket {
+    id: u64,
+}
+
+impl Ticket {
+    /// The id the row will be stored under.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+fn closed() -> Error {
+    Error::Storage(redb::Error::DatabaseClosed)
 }
 
 fn to_usize(n: u64) -> usize {

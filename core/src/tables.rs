@@ -1,6 +1,7 @@
 //! Write-side operations on the tables of [`crate::layout`], each keeping its invariants: a row,
 //! its tail chunks, its time-index entry, its identity entry and the counters change together.
 
+use crate::commit::Applied;
 use crate::layout::{
     delete_tail, encode_highlights, put_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META,
     META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS,
@@ -34,11 +35,40 @@ impl<'txn> WriteTables<'txn> {
         })
     }
 
-    /// Takes the next row id; ids start at 1 and are never reused.
-    pub(crate) fn next_id(&mut self) -> Result<u64> {
-        let id = meta_get(&self.meta, META_NEXT_ID)?.max(1);
-        self.meta.insert(META_NEXT_ID, id + 1)?;
-        Ok(id)
+    /// Records that ids up to `id` are taken, so a reopened store hands out larger ones: ids
+    /// start at 1 and are never reused.
+    pub(crate) fn keep_next_id_above(&mut self, id: u64) -> Result<()> {
+        if meta_get(&self.meta, META_NEXT_ID)? <= id {
+            self.meta.insert(META_NEXT_ID, id + 1)?;
+        }
+        Ok(())
+    }
+
+    /// Stores a row unless a later arrival of its step (a larger id) is already stored; an
+    /// earlier row of the step is replaced.
+    pub(crate) fn upsert(
+        &mut self,
+        key: RowKey<'_>,
+        value: &RowValue,
+        tail: &str,
+        highlights: &[Highlight],
+    ) -> Result<Applied> {
+        let (repo, sha, _, id) = key;
+        let previous = self.find_identity(value.identity(repo, sha))?;
+        if let Some((old_created, old_id)) = previous {
+            if old_id > id {
+                return Ok(Applied {
+                    replaced: false,
+                    superseded: true,
+                });
+            }
+            self.delete_row((repo, sha, old_created, old_id))?;
+        }
+        self.insert_row(key, value, tail, highlights)?;
+        Ok(Applied {
+            replaced: previous.is_some(),
+            superseded: false,
+        })
     }
 
     /// The `(created_at, id)` of the row holding this step identity, if any.

@@ -62,7 +62,7 @@ export function defineSpec({ describe, test }) {
     test('round trip, sync and async', async () => {
       const store = fresh()
       const a = store.ingestSync(payload(), { createdAt: T0 + 1_000 })
-      assert.deepEqual(a, { id: 1, created_at: T0 + 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, redactions: 0, highlights: 1 })
+      assert.deepEqual(a, { id: 1, created_at: T0 + 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, superseded: false, redactions: 0, highlights: 1 })
       const b = await store.ingest(payload({ step_name: 'lint', log_tail: 'lint failed' }), { createdAt: T0 + 2_000 })
       assert.equal(b.id, 2)
       const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: T0 + 3_000 })
@@ -475,6 +475,10 @@ export function defineSpec({ describe, test }) {
       const rows = await store.logsFor('acme/widgets', SHA, { now: T0 + 5 })
       assert.equal(rows.length, 1000)
       assert.deepEqual(new Set(rows.map((r) => r.log_tail)), new Set(Array.from({ length: 1000 }, (_, i) => `out ${i}\n`)))
+      // Group commit: ingests that arrived while a commit was in flight shared the next one.
+      const { transactions, rows: committed } = store.commitStats()
+      assert.equal(committed, 1000)
+      assert.ok(transactions < committed, `${transactions} transactions for ${committed} rows`)
       store.close()
     })
 
@@ -484,13 +488,48 @@ export function defineSpec({ describe, test }) {
       let spinning = true
       const spin = () => { ticks++; if (spinning) setImmediate(spin) }
       setImmediate(spin)
-      const storm = Promise.all(Array.from({ length: 300 }, (_, i) => store.ingest(payload({ step_name: `t${i}` }))))
+      // Large, escape-laden logs: the pipeline runs for a while on the thread pool.
+      const log = Array.from({ length: 1500 }, (_, i) => `\x1b[31merror\x1b[0m line ${i} of a failing step\r`).join('\n')
+      const storm = Promise.all(Array.from({ length: 300 }, (_, i) => store.ingest(payload({ step_name: `t${i}`, log_tail: log }))))
       const ticksWhenQueued = ticks
       await storm
       spinning = false
       // A blocking implementation would finish the whole storm before the first tick.
       assert.equal(ticksWhenQueued, 0)
       assert.ok(ticks >= 10, `event loop ticked ${ticks} times during 300 ingests`)
+      store.close()
+    })
+
+    test('concurrent re-posts of one step: the last one called is the one kept', async () => {
+      const store = fresh('reposts.redb')
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => store.ingest(payload({ log_tail: `attempt ${i}\n` }), { createdAt: T0 + 5 })),
+      )
+      // Ids follow call order whatever order the thread pool finished in.
+      assert.deepEqual(results.map((r) => r.id), [...results.map((r) => r.id)].sort((a, b) => a - b))
+      assert.equal(results.at(-1).superseded, false)
+      const rows = await store.logsFor('acme/widgets', SHA, { now: T0 + 5 })
+      assert.equal(rows.length, 1)
+      assert.equal(rows[0].log_tail, 'attempt 999\n')
+      assert.equal(rows[0].id, results.at(-1).id)
+      assert.equal(store.stats().rows, 1)
+      store.close()
+    })
+
+    test('in a burst, an invalid payload fails alone', async () => {
+      const store = fresh('burst-invalid.redb')
+      const settled = await Promise.allSettled(
+        Array.from({ length: 64 }, (_, i) => store.ingest(
+          payload(i % 8 === 3 ? { step_name: `s${i}`, head_sha: 'not-a-sha' } : { step_name: `s${i}`, log_tail: `ok ${i}\n` }),
+          { createdAt: T0 + 5 },
+        )),
+      )
+      const rejected = settled.filter((s) => s.status === 'rejected')
+      assert.equal(rejected.length, 8)
+      assert.ok(rejected.every((s) => s.reason.code === 'INVALID_FIELD' && s.reason.field === 'head_sha'))
+      const rows = await store.logsFor('acme/widgets', SHA, { now: T0 + 5 })
+      assert.equal(rows.length, 56)
+      assert.ok(rows.every((r) => r.log_tail === `ok ${r.step_name.slice(1)}\n`))
       store.close()
     })
 

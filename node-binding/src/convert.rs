@@ -142,6 +142,9 @@ pub struct IngestResult {
     pub truncated: bool,
     /// Whether an earlier post of the same step was replaced.
     pub replaced: bool,
+    /// Whether a later post of the same step (called after this one) was already stored, so
+    /// this row was not kept: the last post called wins.
+    pub superseded: bool,
     /// Secrets replaced with `[REDACTED:<rule>]` in the posted log.
     pub redactions: f64,
     /// Failure highlights stored with the row.
@@ -211,6 +214,24 @@ fn num(n: impl TryInto<u64>) -> f64 {
     n.try_into().unwrap_or(u64::MAX) as f64
 }
 
+/// Group commit totals since the file was opened in this process.
+#[napi(object)]
+pub struct CommitStats {
+    /// Write transactions the writer thread ran for ingests.
+    pub transactions: f64,
+    /// Rows those transactions carried; `rows / transactions` is the average group size.
+    pub rows: f64,
+}
+
+impl From<citail::CommitStats> for CommitStats {
+    fn from(c: citail::CommitStats) -> Self {
+        CommitStats {
+            transactions: num(c.transactions),
+            rows: num(c.rows),
+        }
+    }
+}
+
 impl From<citail::Ingested> for IngestResult {
     fn from(i: citail::Ingested) -> Self {
         IngestResult {
@@ -220,6 +241,7 @@ impl From<citail::Ingested> for IngestResult {
             stored_lines: num(i.stored_lines),
             truncated: i.truncated,
             replaced: i.replaced,
+            superseded: i.superseded,
             redactions: num(i.redactions),
             highlights: num(i.highlights),
         }

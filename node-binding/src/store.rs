@@ -2,11 +2,12 @@
 //! libuv's thread pool through napi's `AsyncTask`, so the event loop keeps ticking.
 
 use crate::convert::{
-    read_number_opt, read_options, read_payload, read_text, read_time_opt, CiLog, IngestResult,
-    Recovered, StoreStats,
+    read_number_opt, read_options, read_payload, read_text, read_time_opt, CiLog, CommitStats,
+    IngestResult, Recovered, StoreStats,
 };
 use crate::error::{guarded, Failure};
-use napi::bindgen_prelude::{AsyncTask, ToNapiValue, TypeName, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Object, ToNapiValue, TypeName, Unknown};
+use napi::JsDeferred;
 use napi::{Env, Task};
 use napi_derive::napi;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -85,24 +86,41 @@ impl CiLogStore {
     }
 
     /// Validates and stores one wire payload off the JS thread.
+    ///
+    /// The row's place in the arrival order (its id) and its `createdAt` are taken here, on the
+    /// JS thread, in call order; validation and the pipeline run on the thread pool; the write
+    /// joins the store's next group commit. The promise resolves once the row is on disk, and
+    /// of concurrent posts of one step the last one called is the one kept.
     #[napi(
         catch_unwind,
         ts_args_type = "payload: unknown, opts?: { createdAt?: number }",
         ts_return_type = "Promise<IngestResult>"
     )]
-    pub fn ingest(&self, payload: Unknown, opts: Option<Unknown>) -> AsyncTask<Job<IngestResult>> {
+    pub fn ingest<'env>(
+        &self,
+        env: &'env Env,
+        payload: Unknown,
+        opts: Option<Unknown>,
+    ) -> napi::Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred::<IngestResult, Settle>()?;
         let prepared = guarded(|| {
-            Ok((
-                self.handle()?,
-                read_payload(payload)?,
-                read_time_opt(opts, "createdAt")?,
-            ))
+            let store = self.handle()?;
+            let log = read_payload(payload)?;
+            let created_at = read_time_opt(opts, "createdAt")?.unwrap_or_else(now_ms);
+            let ticket = store.ticket();
+            Ok((store, log, created_at, ticket))
         });
-        // Argument errors reject the promise too, so callers handle one error path.
-        Job::new(move || {
-            let (store, log, created_at) = prepared?;
-            Ok(ingest_now(&store, &log, created_at)?.into())
-        })
+        match prepared {
+            // Argument errors reject the promise too, so callers handle one error path.
+            Err(failure) => settle(deferred, Err(failure)),
+            Ok((store, log, created_at, ticket)) => {
+                env.spawn(Submit {
+                    work: Some((store, log, created_at, ticket)),
+                    deferred: Arc::new(Mutex::new(Some(deferred))),
+                })?;
+            }
+        }
+        Ok(promise)
     }
 
     /// `ingest`, on the calling thread.
@@ -204,6 +222,13 @@ impl CiLogStore {
         guarded(|| Ok(self.handle()?.stats()?.into())).map_err(|f| f.into_napi(&env))
     }
 
+    /// Group commit totals since the file was opened in this process: write transactions and
+    /// the rows they carried.
+    #[napi(catch_unwind)]
+    pub fn commit_stats(&self, env: Env) -> napi::Result<CommitStats> {
+        guarded(|| Ok(self.handle()?.commit_stats().into())).map_err(|f| f.into_napi(&env))
+    }
+
     /// When `recoverCorrupt` moved a damaged file aside at `open`: where it went and why; `null`
     /// otherwise. Log it loudly: the new store starts empty.
     #[napi(getter)]
@@ -220,6 +245,73 @@ impl CiLogStore {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
     }
+}
+
+/// How an ingest promise is settled: on the JS thread, from the writer thread's result.
+type Settle = Box<dyn FnOnce(Env) -> napi::Result<IngestResult> + Send>;
+type Deferred = JsDeferred<IngestResult, Settle>;
+
+fn settle(deferred: Deferred, result: Result<citail::Ingested, Failure>) {
+    deferred.resolve(Box::new(move |env| {
+        result
+            .map(IngestResult::from)
+            .map_err(|failure| failure.into_napi(&env))
+    }));
+}
+
+/// Thread-pool half of `ingest`: validation and the pipeline, then the row is handed to the
+/// store's writer thread, whose callback settles the promise. The task itself returns at once,
+/// so a pool thread never waits for a commit.
+struct Submit {
+    work: Option<(
+        Arc<citail::Store>,
+        crate::convert::OwnedLog,
+        u64,
+        citail::Ticket,
+    )>,
+    /// Shared with the writer's callback, so a panic here still settles the promise.
+    deferred: Arc<Mutex<Option<Deferred>>>,
+}
+
+impl Task for Submit {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<()> {
+        let slot = Arc::clone(&self.deferred);
+        let work = self.work.take();
+        let outcome = guarded(move || {
+            if let Some((store, log, created_at, ticket)) = work {
+                store.submit(ticket, &log.as_new_log(), created_at, move |result| {
+                    if let Some(deferred) = take(&slot) {
+                        settle(deferred, result.map_err(Failure::from));
+                    }
+                });
+            }
+            Ok(())
+        });
+        if let Err(failure) = outcome {
+            if let Some(deferred) = take(&self.deferred) {
+                settle(deferred, Err(failure));
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, (): ()) -> napi::Result<()> {
+        Ok(())
+    }
+}
+
+fn take(slot: &Mutex<Option<Deferred>>) -> Option<Deferred> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+}
+
+/// Now, epoch milliseconds (0 for a clock before 1970, which validation then refuses).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn ingest_now(

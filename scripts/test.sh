@@ -47,8 +47,9 @@ npm run test:node
 step "API spec and reference server under Bun (bun test)"
 npm run test:bun
 
-step "benchmark harness, quick mode (figures: cargo bench -p citail-tests --bench pipeline)"
+step "benchmark harnesses, quick mode (figures: bash scripts/bench.sh, cargo bench -p citail-tests)"
 cargo bench --locked -p citail-tests --bench pipeline -- --sample-count 3 --sample-size 1 > /dev/null
+node_modules/.bin/bun examples/bench/compare.ts --quick > /dev/null
 
 step "fuzz smoke: every cargo-fuzz target for 20 s (scripts/fuzz-smoke.sh)"
 bash scripts/fuzz-smoke.sh 20

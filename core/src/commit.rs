@@ -235,7 +235,7 @@ fn write(db: &redb::Database, rows: &[PendingRow]) -> Result<Vec<Applied>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::{ROWS, TAILS};
+    use crate::layout::{ROWS, ZTAILS};
     use redb::{ReadableDatabase, ReadableTableMetadata};
     use std::sync::mpsc::{sync_channel, RecvTimeoutError};
     use std::time::Duration;
@@ -308,7 +308,7 @@ mod tests {
         let read = db.begin_read().expect("read");
         assert_eq!(read.open_table(ROWS).expect("rows").len().expect("len"), 50);
         assert_eq!(
-            read.open_table(TAILS).expect("tails").len().expect("len"),
+            read.open_table(ZTAILS).expect("tails").len().expect("len"),
             50
         );
     }

@@ -97,6 +97,14 @@ pub mod fuzzing {
     pub fn decode_highlights(bytes: &[u8]) -> crate::Result<usize> {
         crate::layout::decode_highlights(bytes).map(|h| h.len())
     }
+
+    /// Decompresses a stored tail that must be `tail_bytes` long; returns its length.
+    ///
+    /// # Errors
+    /// When `compressed` is not a zstd frame of exactly `tail_bytes` bytes.
+    pub fn decompress_tail(compressed: &[u8], tail_bytes: usize) -> crate::Result<usize> {
+        crate::layout::decompress(compressed, tail_bytes).map(|t| t.len())
+    }
 }
 
 /// The README's Rust snippet, compiled and run as a doc test.

@@ -3,7 +3,7 @@
 use crate::commit::PendingRow;
 use crate::layout::{
     get_highlights, get_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID,
-    META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS,
+    META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS, ZTAILS,
 };
 use crate::registry::{open_shared, SharedDb};
 use crate::tables::{meta_get, WriteTables};
@@ -16,15 +16,17 @@ use std::sync::Arc;
 /// The schema version this build writes and the newest it reads. Opening a file with a higher
 /// version is [`Error::SchemaTooNew`].
 ///
-/// Version 2 added the `highlights` table. A version-1 file is upgraded in place when it is
-/// opened (the table is created, the version recorded; no row is rewritten) and its rows read
-/// back with no highlights. An older citail then refuses the file with `SchemaTooNew` rather
-/// than deleting rows without their highlights.
+/// Version 3 stores tails zstd-compressed in a new `tails_zstd` table; version 2 added the
+/// `highlights` table. An older file is upgraded in place when it is opened (the new tables are
+/// created, the version recorded; no row is rewritten): its rows keep their raw tails, read
+/// back as before, and version-1 rows read with no highlights. An older citail then refuses the
+/// file with `SchemaTooNew` rather than misreading it (or deleting rows without their
+/// compressed tails and highlights).
 ///
 /// ```
-/// assert_eq!(citail::SCHEMA_VERSION, 2);
+/// assert_eq!(citail::SCHEMA_VERSION, 3);
 /// ```
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// Rows deleted per write transaction by [`Store::prune`], so a large backlog never holds the
 /// writer for long.
@@ -415,6 +417,7 @@ impl Store {
         let tx = self.shared.db()?.begin_read()?;
         let rows = tx.open_table(ROWS)?;
         let tails = tx.open_table(TAILS)?;
+        let ztails = tx.open_table(ZTAILS)?;
         let highlights = tx.open_table(HIGHLIGHTS)?;
         let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
         let mut out = Vec::new();
@@ -426,7 +429,7 @@ impl Store {
                 id,
                 repo: repo.to_owned(),
                 head_sha: sha.clone(),
-                log_tail: get_tail(&tails, id, row.tail_bytes)?,
+                log_tail: get_tail(&ztails, &tails, id, row.tail_bytes)?,
                 highlights: get_highlights(&highlights, id)?,
                 run_id: row.run_id,
                 job_id: row.job_id,
@@ -464,8 +467,11 @@ impl Store {
     /// Deletes every row with `created_at < now_ms - retention` and returns how many.
     ///
     /// Walks the time index, so the cost is proportional to the rows deleted, not the rows kept;
-    /// deletes at most 512 rows per transaction, so ingests interleave with a large prune. Each
-    /// batch is committed on its own: after an error, the batches before it stay deleted.
+    /// deletes at most 512 rows per transaction, so ingests interleave with a large prune.
+    ///
+    /// Only the last batch is committed durably (it persists the ones before it): an expired row
+    /// is already invisible, so a batch lost to a crash only means those rows are deleted again
+    /// by the next prune. After an error, the batches before it stay deleted.
     ///
     /// # Errors
     /// Storage errors.
@@ -486,11 +492,15 @@ impl Store {
         let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
         let mut total = 0;
         loop {
-            let tx = self.begin_write()?;
+            let mut tx = self.begin_write()?;
             let deleted = prune_batch(&tx, cutoff)?;
+            let last = deleted < PRUNE_BATCH;
+            if !last {
+                tx.set_durability(Durability::None)?;
+            }
             tx.commit()?;
             total += deleted as u64;
-            if deleted < PRUNE_BATCH {
+            if last {
                 return Ok(total);
             }
         }
@@ -577,6 +587,7 @@ fn init_schema(db: &redb::Database) -> Result<u64> {
     {
         tx.open_table(ROWS)?;
         tx.open_table(TAILS)?;
+        tx.open_table(ZTAILS)?;
         tx.open_table(BY_TIME)?;
         tx.open_table(IDENTITY)?;
         tx.open_table(HIGHLIGHTS)?;
@@ -592,7 +603,7 @@ fn init_schema(db: &redb::Database) -> Result<u64> {
             // Drops `tx` uncommitted: nothing to write.
             Some(SCHEMA_VERSION) => return meta_get(&meta, META_NEXT_ID),
             Some(_) => {
-                // Version 1: the new table was just created; record the upgrade.
+                // Version 1 or 2: the new tables were just created; record the upgrade.
                 meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
             }
             None => {

@@ -4,7 +4,7 @@
 use crate::commit::Applied;
 use crate::layout::{
     delete_tail, encode_highlights, put_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META,
-    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS,
+    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZTAILS,
 };
 use crate::Highlight;
 use crate::{Error, Result};
@@ -17,6 +17,7 @@ pub(crate) type RowKey<'a> = (&'a str, &'a str, u64, u64);
 pub(crate) struct WriteTables<'txn> {
     rows: Table<'txn, (&'static str, &'static str, u64, u64), &'static [u8]>,
     tails: Table<'txn, (u64, u32), &'static [u8]>,
+    ztails: Table<'txn, (u64, u32), &'static [u8]>,
     by_time: Table<'txn, (u64, u64), (&'static str, &'static str)>,
     identities: Table<'txn, crate::layout::IdentityKey, (u64, u64)>,
     highlights: Table<'txn, u64, &'static [u8]>,
@@ -28,6 +29,7 @@ impl<'txn> WriteTables<'txn> {
         Ok(WriteTables {
             rows: tx.open_table(ROWS)?,
             tails: tx.open_table(TAILS)?,
+            ztails: tx.open_table(ZTAILS)?,
             by_time: tx.open_table(BY_TIME)?,
             identities: tx.open_table(IDENTITY)?,
             highlights: tx.open_table(HIGHLIGHTS)?,
@@ -89,7 +91,7 @@ impl<'txn> WriteTables<'txn> {
     ) -> Result<()> {
         let (repo, sha, created_at, id) = key;
         self.rows.insert(key, value.encode()?.as_slice())?;
-        put_tail(&mut self.tails, id, tail)?;
+        put_tail(&mut self.ztails, id, tail)?;
         if !highlights.is_empty() {
             self.highlights
                 .insert(id, encode_highlights(highlights)?.as_slice())?;
@@ -115,7 +117,8 @@ impl<'txn> WriteTables<'txn> {
                 )))
             }
         };
-        delete_tail(&mut self.tails, id, value.tail_bytes)?;
+        delete_tail(&mut self.ztails, id)?;
+        delete_tail(&mut self.tails, id)?;
         self.highlights.remove(id)?;
         self.by_time.remove((created_at, id))?;
         let identity = value.identity(repo, sha);

@@ -6,6 +6,7 @@ use citail::{find_highlights, normalize, render_prompt_block, Options, Redactor,
 use citail_tests::{fill_to, load_fixtures, sha};
 use common::{log, temp_store};
 use redb::ReadableDatabase;
+use redb::ReadableTableMetadata as _;
 
 /// What the pipeline searches: the posted text, normalised and redacted.
 fn processed(wire: &str) -> String {
@@ -231,7 +232,7 @@ fn with_23_fixtures_in_24_kib_every_step_is_named_with_its_highlights() {
 }
 
 #[test]
-fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_without_highlights() {
+fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_raw_without_highlights() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("old.redb");
     {
@@ -240,12 +241,21 @@ fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_without_highlights() {
             .ingest_at(&log("acme/app", &sha(4), "test", "error: old row\n"), 1)
             .expect("ingest");
     }
-    // Make it what citail 0.1 wrote: schema 1, no highlights table.
+    // Make it what citail 0.1 wrote: schema 1, the tail raw in `tails`, no highlights table
+    // and no compressed tails.
     {
         let db = redb::Database::open(&path).expect("raw open");
         let tx = db.begin_write().expect("tx");
         tx.delete_table(redb::TableDefinition::<u64, &[u8]>::new("highlights"))
             .expect("drop");
+        tx.delete_table(redb::TableDefinition::<(u64, u32), &[u8]>::new(
+            "tails_zstd",
+        ))
+        .expect("drop");
+        tx.open_table(redb::TableDefinition::<(u64, u32), &[u8]>::new("tails"))
+            .expect("tails")
+            .insert((1, 0), b"error: old row\n".as_slice())
+            .expect("raw tail");
         tx.open_table(redb::TableDefinition::<&str, u64>::new("meta"))
             .expect("meta")
             .insert("schema_version", 1)
@@ -259,6 +269,9 @@ fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_without_highlights() {
     store
         .ingest_at(&log("acme/app", &sha(4), "lint", "error: new row\n"), 2)
         .expect("ingest after upgrade");
+    let both = store.logs_for_at("acme/app", &sha(4), 2).expect("lookup");
+    let tails: Vec<&str> = both.iter().map(|r| r.log_tail.as_str()).collect();
+    assert_eq!(tails, ["error: old row\n", "error: new row\n"]);
     assert_eq!(store.prune_at(u64::MAX / 2).expect("prune both"), 2);
     drop(store);
     let db = redb::Database::open(&path).expect("raw open");
@@ -268,8 +281,15 @@ fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_without_highlights() {
         .expect("meta");
     assert_eq!(
         meta.get("schema_version").expect("get").map(|v| v.value()),
-        Some(2)
+        Some(citail::SCHEMA_VERSION)
     );
+    // The prune deleted the raw tail and the compressed one.
+    for name in ["tails", "tails_zstd"] {
+        let table = tx
+            .open_table(redb::TableDefinition::<(u64, u32), &[u8]>::new(name))
+            .expect("table");
+        assert_eq!(table.len().expect("len"), 0, "{name} not empty");
+    }
 }
 
 #[test]

@@ -115,10 +115,10 @@ impl Committer {
         done: impl FnOnce(Result<Applied>) + Send + 'static,
     ) {
         let Some(queue) = &self.queue else {
-            return done(Err(closed()));
+            return done(Err(Error::closed()));
         };
         if let Err(std::sync::mpsc::SendError((_, done))) = queue.send((row, Box::new(done))) {
-            done(Err(closed()));
+            done(Err(Error::closed()));
         }
     }
 }
@@ -135,10 +135,6 @@ impl Drop for Committer {
             let _ = writer.join();
         }
     }
-}
-
-fn closed() -> Error {
-    Error::Storage(redb::Error::DatabaseClosed)
 }
 
 /// The writer loop: block for one row, take what queued behind it, commit them together.
@@ -173,21 +169,14 @@ fn commit_group(db: &redb::Database, group: Vec<(PendingRow, Done)>) {
                 acknowledge(done, Err(err));
             }
         }
+        // Each row again, as a group of one: it lands, or fails with its own error above.
         Err(_) => {
-            for (row, done) in rows.iter().zip(dones) {
-                let result = write_guarded(db, std::slice::from_ref(row))
-                    .map(|applied| applied.into_iter().next().unwrap_or(NOT_WRITTEN));
-                acknowledge(done, result);
+            for one in rows.into_iter().zip(dones) {
+                commit_group(db, vec![one]);
             }
         }
     }
 }
-
-/// Never returned for a written row: `write` yields one [`Applied`] per row.
-const NOT_WRITTEN: Applied = Applied {
-    replaced: false,
-    superseded: true,
-};
 
 /// Runs a callback, keeping a panic in it from killing the writer.
 fn acknowledge(done: Done, result: Result<Applied>) {

@@ -127,6 +127,11 @@ impl Error {
         }
     }
 
+    /// The database was closed (or its writer has stopped) under a call.
+    pub(crate) fn closed() -> Self {
+        Error::Storage(redb::Error::DatabaseClosed)
+    }
+
     pub(crate) fn corrupt(detail: impl Into<String>) -> Self {
         Error::Corrupt {
             detail: detail.into(),

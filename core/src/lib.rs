@@ -53,6 +53,7 @@ mod tables;
 mod truncate;
 mod validate;
 
+pub use clock::now_ms;
 pub use error::{Error, Result};
 pub use highlight::{
     find_highlights, Highlight, Highlighter, MatcherPattern, ProblemMatcher,

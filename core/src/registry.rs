@@ -36,15 +36,11 @@ pub(crate) struct SharedDb {
 
 impl SharedDb {
     pub(crate) fn db(&self) -> Result<&redb::Database> {
-        self.db
-            .as_deref()
-            .ok_or_else(|| Error::Storage(redb::Error::DatabaseClosed))
+        self.db.as_deref().ok_or_else(Error::closed)
     }
 
     pub(crate) fn committer(&self) -> Result<&Committer> {
-        self.committer
-            .as_ref()
-            .ok_or_else(|| Error::Storage(redb::Error::DatabaseClosed))
+        self.committer.as_ref().ok_or_else(Error::closed)
     }
 
     /// Takes the next row id: ids are handed out in call order, across every handle sharing the

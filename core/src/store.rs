@@ -189,7 +189,7 @@ impl Store {
         self.commit(ticket, prepared, move |result| {
             let _ = sender.send(result);
         });
-        receiver.recv().unwrap_or_else(|_| Err(closed()))
+        receiver.recv().unwrap_or_else(|_| Err(Error::closed()))
     }
 
     /// Takes this ingest's place in the arrival order: the id its row will get. Ids are handed
@@ -650,10 +650,6 @@ impl Ticket {
     pub fn id(&self) -> u64 {
         self.id
     }
-}
-
-fn closed() -> Error {
-    Error::Storage(redb::Error::DatabaseClosed)
 }
 
 fn to_usize(n: u64) -> usize {

@@ -26,6 +26,8 @@ const SIZE = QUICK
 const BURST = 64
 const T0 = Date.UTC(2026, 0, 1)
 const DAY = 24 * 60 * 60 * 1000
+/** citail's default retention, applied by the peers' queries too. */
+const RETENTION = 14 * DAY
 const REPO = 'acme/widgets'
 
 type Row = {
@@ -134,8 +136,8 @@ function sqlite(synchronous: 'FULL' | 'NORMAL'): Engine {
     name: `bun:sqlite ${synchronous}`,
     ingest: put,
     burst: (rows, createdAt) => { for (const row of rows) put(row, createdAt) },
-    logsFor: (repo, sha, now) => select.all(repo, sha, now - 14 * DAY),
-    prune: (now) => remove.run(now - 14 * DAY).changes,
+    logsFor: (repo, sha, now) => select.all(repo, sha, now - RETENTION),
+    prune: (now) => remove.run(now - RETENTION).changes,
     load: (rows, createdAt) => db.transaction(() => rows.forEach((r, i) => put(r, createdAt(i))))(),
     bytes() {
       db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -161,9 +163,9 @@ function lmdb(): Engine {
     name: 'lmdb-js',
     ingest: put,
     burst: (batch, createdAt) => Promise.all(batch.map((r) => put(r, createdAt))),
-    logsFor: (repo, sha, now) => [...rows.getRange({ start: [repo, sha, now - 14 * DAY], end: [repo, sha, Number.MAX_SAFE_INTEGER] }).map(({ value }) => value)],
+    logsFor: (repo, sha, now) => [...rows.getRange({ start: [repo, sha, now - RETENTION], end: [repo, sha, Number.MAX_SAFE_INTEGER] }).map(({ value }) => value)],
     async prune(now) {
-      const expired = [...byTime.getRange({ end: [now - 14 * DAY] })]
+      const expired = [...byTime.getRange({ end: [now - RETENTION] })]
       await root.transaction(() => {
         for (const { key, value } of expired) {
           const [createdAt, n] = key as [number, number]
@@ -358,7 +360,8 @@ for (const [label, unit, pick, digits, higherBetter] of rows) {
   const cells = ['citail', ...peers].map((n) => range(pick(results.get(n)!), digits))
   const ratios = peers.map((p) => {
     const ratio = pick(mine).median / pick(results.get(p)!).median
-    return `${fmt(ratio, 2)}×${higherBetter ? '' : ' the time'}`.replace(' the time', unit === 'B' ? ' the bytes' : ' the time')
+    const of = higherBetter ? '' : unit === 'B' ? ' the bytes' : ' the time'
+    return `${fmt(ratio, 2)}×${of}`
   })
   lines.push(`| ${label} | ${unit} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
 }

@@ -106,7 +106,7 @@ impl CiLogStore {
         let prepared = guarded(|| {
             let store = self.handle()?;
             let log = read_payload(payload)?;
-            let created_at = read_time_opt(opts, "createdAt")?.unwrap_or_else(now_ms);
+            let created_at = read_time_opt(opts, "createdAt")?.unwrap_or_else(citail::now_ms);
             let ticket = store.ticket();
             Ok((store, log, created_at, ticket))
         });
@@ -305,13 +305,6 @@ impl Task for Submit {
 
 fn take(slot: &Mutex<Option<Deferred>>) -> Option<Deferred> {
     slot.lock().unwrap_or_else(PoisonError::into_inner).take()
-}
-
-/// Now, epoch milliseconds (0 for a clock before 1970, which validation then refuses).
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn ingest_now(

@@ -8,13 +8,15 @@
 //! | `tails`    | `(id, chunk index)`                              | schema 1–2 rows: up to [`TAIL_CHUNK_BYTES`] of the raw tail |
 //! | `by_time`  | `(created_at, id)`                               | `(repo, head_sha)`        |
 //! | `identity` | `(repo, head_sha, run_id, job_id, step_name)`    | `(created_at, id)`        |
-//! | `highlights` | `id` (only rows that have any)                 | bincode `Vec<`[`Highlight`]`>` |
+//! | `highlights_zstd` | `id` (only rows that have any)            | zstd of bincode `Vec<`[`Highlight`]`>` |
+//! | `highlights` | `id`                                           | schema 2–3 rows: bincode `Vec<`[`Highlight`]`>` |
 //! | `meta`     | name                                             | `u64`                     |
 //!
 //! Invariants kept by every write transaction: each `rows` entry has exactly one `by_time` entry
 //! and one `identity` entry pointing back at it, and `ceil(tail_bytes / TAIL_CHUNK_BYTES)` `tails`
 //! entries in `tails_zstd` (of its compressed bytes; none for an empty tail) or, for a row written
-//! by schema 1–2, in `tails` (of its raw bytes), and at most one `highlights` entry (none when it has no highlights); the `meta` counters `rows` and `stored_bytes` equal the count of `rows` entries and
+//! by schema 1–2, in `tails` (of its raw bytes), and at most one entry in `highlights_zstd` or (schema 2–3) `highlights` (none when it has no
+//! highlights); the `meta` counters `rows` and `stored_bytes` equal the count of `rows` entries and
 //! the sum of their `tail_bytes`.
 
 use crate::{Error, Highlight, Result};
@@ -47,9 +49,12 @@ pub(crate) type IdentityKey = (
     &'static str,
     &'static str,
 );
-/// Failure highlights of a row, apart from the row so schema-1 rows (which have none) read
-/// unchanged.
+/// Uncompressed failure highlights of rows written by schema 2 and 3. Read and deleted, never
+/// written.
 pub(crate) const HIGHLIGHTS: TableDefinition<u64, &[u8]> = TableDefinition::new("highlights");
+/// zstd-compressed failure highlights (schema 4), apart from the row so older rows read
+/// unchanged. Uncompressed they were half of a row's bytes on disk.
+pub(crate) const ZHIGHLIGHTS: TableDefinition<u64, &[u8]> = TableDefinition::new("highlights_zstd");
 /// Schema version and counters.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -98,10 +103,21 @@ impl RowValue {
     }
 }
 
-/// Encodes a row's highlights.
+/// Encodes a row's highlights: bincode, then zstd.
 pub(crate) fn encode_highlights(highlights: &[Highlight]) -> Result<Vec<u8>> {
-    encode(highlights, "highlights")
+    compress(&encode(highlights, "highlights")?)
 }
+
+/// Decodes a row's compressed highlights; damage is [`Error::Corrupt`].
+pub(crate) fn decode_compressed_highlights(bytes: &[u8]) -> Result<Vec<Highlight>> {
+    let raw = zstd::bulk::decompress(bytes, MAX_STORED_HIGHLIGHTS)
+        .map_err(|e| Error::corrupt(format!("decompressing highlights: {e}")))?;
+    decode_highlights(&raw)
+}
+
+/// Most bytes a row's encoded highlights may decompress to (the bincode limit of
+/// [`decode_exact`]): a damaged frame must not make a read allocate more.
+const MAX_STORED_HIGHLIGHTS: usize = 1 << 20;
 
 /// Decodes a row's highlights; see [`decode_exact`].
 pub(crate) fn decode_highlights(bytes: &[u8]) -> Result<Vec<Highlight>> {
@@ -126,12 +142,17 @@ fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Res
     Ok(value)
 }
 
-/// Reads the highlights of row `id`: empty when it has none (and for every schema-1 row).
+/// Reads the highlights of row `id` (compressed, or raw for a schema 2–3 row): empty when it
+/// has none (and for every schema-1 row).
 pub(crate) fn get_highlights(
-    table: &impl ReadableTable<u64, &'static [u8]>,
+    compressed: &impl ReadableTable<u64, &'static [u8]>,
+    raw: &impl ReadableTable<u64, &'static [u8]>,
     id: u64,
 ) -> Result<Vec<Highlight>> {
-    match table.get(id)? {
+    if let Some(guard) = compressed.get(id)? {
+        return decode_compressed_highlights(guard.value());
+    }
+    match raw.get(id)? {
         Some(guard) => decode_highlights(guard.value()),
         None => Ok(Vec::new()),
     }

@@ -99,6 +99,14 @@ pub mod fuzzing {
         crate::layout::decode_highlights(bytes).map(|h| h.len())
     }
 
+    /// Decodes a stored, zstd-compressed highlight list; returns how many it holds.
+    ///
+    /// # Errors
+    /// When `bytes` are not a compressed highlight list.
+    pub fn decode_compressed_highlights(bytes: &[u8]) -> crate::Result<usize> {
+        crate::layout::decode_compressed_highlights(bytes).map(|h| h.len())
+    }
+
     /// Decompresses a stored tail that must be `tail_bytes` long; returns its length.
     ///
     /// # Errors

@@ -3,7 +3,7 @@
 use crate::commit::PendingRow;
 use crate::layout::{
     get_highlights, get_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID,
-    META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS, ZTAILS,
+    META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
 use crate::registry::{open_shared, SharedDb};
 use crate::tables::{meta_get, WriteTables};
@@ -16,17 +16,18 @@ use std::sync::Arc;
 /// The schema version this build writes and the newest it reads. Opening a file with a higher
 /// version is [`Error::SchemaTooNew`].
 ///
-/// Version 3 stores tails zstd-compressed in a new `tails_zstd` table; version 2 added the
-/// `highlights` table. An older file is upgraded in place when it is opened (the new tables are
+/// Version 4 stores highlights zstd-compressed in a new `highlights_zstd` table; version 3 stores
+/// tails zstd-compressed in a new `tails_zstd` table; version 2 added the `highlights` table. An older file is upgraded in place when it is opened (the new tables are
 /// created, the version recorded; no row is rewritten): its rows keep their raw tails, read
-/// back as before, and version-1 rows read with no highlights. An older citail then refuses the
+/// back as before (and their highlights uncompressed), and version-1 rows read with no
+/// highlights. An older citail then refuses the
 /// file with `SchemaTooNew` rather than misreading it (or deleting rows without their
 /// compressed tails and highlights).
 ///
 /// ```
-/// assert_eq!(citail::SCHEMA_VERSION, 3);
+/// assert_eq!(citail::SCHEMA_VERSION, 4);
 /// ```
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// Rows deleted per write transaction by [`Store::prune`], so a large backlog never holds the
 /// writer for long.
@@ -419,6 +420,7 @@ impl Store {
         let tails = tx.open_table(TAILS)?;
         let ztails = tx.open_table(ZTAILS)?;
         let highlights = tx.open_table(HIGHLIGHTS)?;
+        let zhighlights = tx.open_table(ZHIGHLIGHTS)?;
         let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
         let mut out = Vec::new();
         for entry in rows.range(range)?.rev().take(limit) {
@@ -430,7 +432,7 @@ impl Store {
                 repo: repo.to_owned(),
                 head_sha: sha.clone(),
                 log_tail: get_tail(&ztails, &tails, id, row.tail_bytes)?,
-                highlights: get_highlights(&highlights, id)?,
+                highlights: get_highlights(&zhighlights, &highlights, id)?,
                 run_id: row.run_id,
                 job_id: row.job_id,
                 step_name: row.step_name,
@@ -591,6 +593,7 @@ fn init_schema(db: &redb::Database) -> Result<u64> {
         tx.open_table(BY_TIME)?;
         tx.open_table(IDENTITY)?;
         tx.open_table(HIGHLIGHTS)?;
+        tx.open_table(ZHIGHLIGHTS)?;
         let mut meta = tx.open_table(META)?;
         let found = meta.get(META_SCHEMA)?.map(|guard| guard.value());
         match found {
@@ -603,7 +606,7 @@ fn init_schema(db: &redb::Database) -> Result<u64> {
             // Drops `tx` uncommitted: nothing to write.
             Some(SCHEMA_VERSION) => return meta_get(&meta, META_NEXT_ID),
             Some(_) => {
-                // Version 1 or 2: the new tables were just created; record the upgrade.
+                // Version 1 to 3: the new tables were just created; record the upgrade.
                 meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
             }
             None => {

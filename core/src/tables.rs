@@ -4,7 +4,7 @@
 use crate::commit::Applied;
 use crate::layout::{
     delete_tail, encode_highlights, put_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META,
-    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZTAILS,
+    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
 use crate::Highlight;
 use crate::{Error, Result};
@@ -21,6 +21,7 @@ pub(crate) struct WriteTables<'txn> {
     by_time: Table<'txn, (u64, u64), (&'static str, &'static str)>,
     identities: Table<'txn, crate::layout::IdentityKey, (u64, u64)>,
     highlights: Table<'txn, u64, &'static [u8]>,
+    zhighlights: Table<'txn, u64, &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
 }
 
@@ -33,6 +34,7 @@ impl<'txn> WriteTables<'txn> {
             by_time: tx.open_table(BY_TIME)?,
             identities: tx.open_table(IDENTITY)?,
             highlights: tx.open_table(HIGHLIGHTS)?,
+            zhighlights: tx.open_table(ZHIGHLIGHTS)?,
             meta: tx.open_table(META)?,
         })
     }
@@ -93,7 +95,7 @@ impl<'txn> WriteTables<'txn> {
         self.rows.insert(key, value.encode()?.as_slice())?;
         put_tail(&mut self.ztails, id, tail)?;
         if !highlights.is_empty() {
-            self.highlights
+            self.zhighlights
                 .insert(id, encode_highlights(highlights)?.as_slice())?;
         }
         self.by_time.insert((created_at, id), (repo, sha))?;
@@ -119,6 +121,7 @@ impl<'txn> WriteTables<'txn> {
         };
         delete_tail(&mut self.ztails, id)?;
         delete_tail(&mut self.tails, id)?;
+        self.zhighlights.remove(id)?;
         self.highlights.remove(id)?;
         self.by_time.remove((created_at, id))?;
         let identity = value.identity(repo, sha);

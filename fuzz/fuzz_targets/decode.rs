@@ -1,4 +1,4 @@
-//! Decoding a stored value (row, highlights, compressed tail) from arbitrary bytes is an error,
+//! Decoding a stored value (row, highlights raw or compressed, compressed tail) from arbitrary bytes is an error,
 //! never a panic or a huge allocation.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -8,6 +8,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(matches!(e, citail::Error::Corrupt { .. }), "{e:?}");
     }
     if let Err(e) = citail::fuzzing::decode_highlights(data) {
+        assert!(matches!(e, citail::Error::Corrupt { .. }), "{e:?}");
+    }
+    if let Err(e) = citail::fuzzing::decode_compressed_highlights(data) {
         assert!(matches!(e, citail::Error::Corrupt { .. }), "{e:?}");
     }
     // A damaged compressed tail, with the length its row claims taken from the first bytes.

@@ -6,6 +6,7 @@ use citail::{find_highlights, normalize, render_prompt_block, Options, Redactor,
 use citail_tests::{fill_to, load_fixtures, sha};
 use common::{log, temp_store};
 use redb::ReadableDatabase;
+use redb::ReadableTable as _;
 use redb::ReadableTableMetadata as _;
 
 /// What the pipeline searches: the posted text, normalised and redacted.
@@ -241,13 +242,15 @@ fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_raw_without_highlights
             .ingest_at(&log("acme/app", &sha(4), "test", "error: old row\n"), 1)
             .expect("ingest");
     }
-    // Make it what citail 0.1 wrote: schema 1, the tail raw in `tails`, no highlights table
+    // Make it what citail 0.1 wrote: schema 1, the tail raw in `tails`, no highlights tables
     // and no compressed tails.
     {
         let db = redb::Database::open(&path).expect("raw open");
         let tx = db.begin_write().expect("tx");
-        tx.delete_table(redb::TableDefinition::<u64, &[u8]>::new("highlights"))
-            .expect("drop");
+        for name in ["highlights", "highlights_zstd"] {
+            tx.delete_table(redb::TableDefinition::<u64, &[u8]>::new(name))
+                .expect("drop");
+        }
         tx.delete_table(redb::TableDefinition::<(u64, u32), &[u8]>::new(
             "tails_zstd",
         ))
@@ -287,6 +290,62 @@ fn a_schema_1_file_is_upgraded_in_place_and_its_rows_read_raw_without_highlights
     for name in ["tails", "tails_zstd"] {
         let table = tx
             .open_table(redb::TableDefinition::<(u64, u32), &[u8]>::new(name))
+            .expect("table");
+        assert_eq!(table.len().expect("len"), 0, "{name} not empty");
+    }
+}
+
+#[test]
+fn a_schema_3_file_keeps_its_uncompressed_highlights_readable_and_prunable() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v3.redb");
+    let wire = "compiling\nerror[E0425]: cannot find value `x`\nerror: aborting\n";
+    let expected = {
+        let store = Store::open(&path, Options::default()).expect("open");
+        store
+            .ingest_at(&log("acme/app", &sha(6), "build", wire), 1)
+            .expect("ingest");
+        store.logs_for_at("acme/app", &sha(6), 1).expect("lookup")[0]
+            .highlights
+            .clone()
+    };
+    assert_eq!(expected.len(), 2);
+    // Make it what schema 3 wrote: the highlights uncompressed in `highlights`, no
+    // `highlights_zstd` table.
+    {
+        let db = redb::Database::open(&path).expect("raw open");
+        let tx = db.begin_write().expect("tx");
+        let compressed = tx
+            .open_table(redb::TableDefinition::<u64, &[u8]>::new("highlights_zstd"))
+            .expect("table")
+            .get(1)
+            .expect("get")
+            .expect("row 1 has highlights")
+            .value()
+            .to_vec();
+        let raw = zstd::bulk::decompress(&compressed, 1 << 20).expect("a zstd frame");
+        tx.delete_table(redb::TableDefinition::<u64, &[u8]>::new("highlights_zstd"))
+            .expect("drop");
+        tx.open_table(redb::TableDefinition::<u64, &[u8]>::new("highlights"))
+            .expect("highlights")
+            .insert(1, raw.as_slice())
+            .expect("raw highlights");
+        tx.open_table(redb::TableDefinition::<&str, u64>::new("meta"))
+            .expect("meta")
+            .insert("schema_version", 3)
+            .expect("set");
+        tx.commit().expect("commit");
+    }
+    let store = Store::open(&path, Options::default()).expect("upgrade on open");
+    let rows = store.logs_for_at("acme/app", &sha(6), 1).expect("lookup");
+    assert_eq!(rows[0].highlights, expected);
+    assert_eq!(store.prune_at(u64::MAX / 2).expect("prune"), 1);
+    drop(store);
+    let db = redb::Database::open(&path).expect("raw open");
+    let tx = db.begin_read().expect("tx");
+    for name in ["highlights", "highlights_zstd"] {
+        let table = tx
+            .open_table(redb::TableDefinition::<u64, &[u8]>::new(name))
             .expect("table");
         assert_eq!(table.len().expect("len"), 0, "{name} not empty");
     }

@@ -203,7 +203,7 @@ fn collapse(lines: Vec<(usize, &str)>) -> Vec<Highlight> {
 }
 
 /// The first [`MAX_HIGHLIGHT_LINE_BYTES`] bytes of `line`, on a character boundary.
-fn clip(line: &str) -> &str {
+pub(crate) fn clip(line: &str) -> &str {
     if line.len() <= MAX_HIGHLIGHT_LINE_BYTES {
         return line;
     }
@@ -216,7 +216,7 @@ fn clip(line: &str) -> &str {
 
 /// Keeps highlights from both ends, alternately, while both caps hold; returns them in order.
 /// A side stops at its first highlight that does not fit.
-fn cap(found: Vec<Highlight>, max_lines: usize, max_bytes: usize) -> Vec<Highlight> {
+pub(crate) fn cap(found: Vec<Highlight>, max_lines: usize, max_bytes: usize) -> Vec<Highlight> {
     let total: usize = found.iter().map(|h| h.text.len()).sum();
     if found.len() <= max_lines && total <= max_bytes {
         return found;

@@ -35,8 +35,11 @@
     clippy::doc_markdown
 )]
 
+mod check;
 mod clock;
 mod commit;
+mod compact;
+mod dump;
 mod error;
 mod highlight;
 mod layout;
@@ -48,12 +51,16 @@ mod recover;
 mod redact;
 mod registry;
 mod render;
+mod scan;
 mod store;
 mod tables;
 mod truncate;
 mod validate;
 
+pub use check::{CheckReport, Problem};
 pub use clock::now_ms;
+pub use compact::{compact, Compaction};
+pub use dump::ExportedRow;
 pub use error::{Error, Result};
 pub use highlight::{
     find_highlights, Highlight, Highlighter, MatcherPattern, ProblemMatcher,
@@ -66,6 +73,7 @@ pub use pipeline::{Pipeline, Processed};
 pub use recover::Recovery;
 pub use redact::{redact_secrets, RedactPattern, Redacted, Redactor};
 pub use render::render_prompt_block;
+pub use scan::{CommitSummary, RowFilter, Rows};
 pub use store::{CommitStats, Store, Ticket, SCHEMA_VERSION};
 pub use truncate::{count_lines, truncate_tail};
 

@@ -128,6 +128,8 @@ pub struct CiLog {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
+    /// The file's schema version (see [`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+    pub schema_version: u64,
     /// Rows stored, expired-but-unpruned ones included.
     pub rows: u64,
     /// Sum of stored tail bytes.

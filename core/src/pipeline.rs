@@ -93,16 +93,7 @@ impl Pipeline {
         } else {
             Cow::Borrowed(input)
         };
-        let (text, redactions) = match &self.redactor {
-            Some(redactor) => {
-                let out = redactor.redact(&text);
-                match out.text {
-                    Cow::Owned(redacted) => (Cow::Owned(redacted), out.count),
-                    Cow::Borrowed(_) => (text, 0),
-                }
-            }
-            None => (text, 0),
-        };
+        let (text, redactions) = self.redact(text);
         let highlights = if self.max_highlights == 0 {
             Vec::new()
         } else {
@@ -117,6 +108,44 @@ impl Pipeline {
             redactions,
             original_lines: count_lines(&text),
         }
+    }
+}
+
+impl Pipeline {
+    /// Redacts `text` when redaction is on; returns the text and the secrets replaced.
+    fn redact<'t>(&self, text: Cow<'t, str>) -> (Cow<'t, str>, usize) {
+        match &self.redactor {
+            Some(redactor) => {
+                let out = redactor.redact(&text);
+                match out.text {
+                    Cow::Owned(redacted) => (Cow::Owned(redacted), out.count),
+                    Cow::Borrowed(_) => (text, 0),
+                }
+            }
+            None => (text, 0),
+        }
+    }
+
+    /// What an imported row's text goes through (see [`Store::import`](crate::Store::import)):
+    /// escapes and carriage returns resolved (timestamps kept: stripping is not idempotent) and
+    /// secrets redacted. Idempotent on text it produced, so an exported row imports unchanged.
+    pub(crate) fn clean_imported<'t>(&self, text: &'t str) -> (Cow<'t, str>, usize) {
+        let text = if self.normalize {
+            Cow::Owned(normalize(text, false))
+        } else {
+            Cow::Borrowed(text)
+        };
+        self.redact(text)
+    }
+
+    /// `(max_lines, max_stored_bytes)`: the caps a stored tail keeps to.
+    pub(crate) fn tail_caps(&self) -> (usize, usize) {
+        (self.max_lines, self.max_stored_bytes)
+    }
+
+    /// `(max_highlights, max_highlight_bytes)`: the caps a row's highlights keep to.
+    pub(crate) fn highlight_caps(&self) -> (usize, usize) {
+        (self.max_highlights, self.max_highlight_bytes)
     }
 }
 

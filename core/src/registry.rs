@@ -107,6 +107,31 @@ pub(crate) fn open_shared(
     }
 }
 
+/// Opens an existing file for this caller alone, outside the registry (for maintenance such as
+/// compaction, which needs the only handle).
+///
+/// # Errors
+/// [`Error::Locked`] if a [`Store`](crate::Store) has the file open in this process or another
+/// process holds it; [`Error::File`] if it does not exist; as `open_shared` otherwise.
+pub(crate) fn open_exclusive(path: &Path, options: &Options) -> Result<redb::Database> {
+    let key = canonical(path)?;
+    if !key.is_file() {
+        return Err(Error::File {
+            operation: "open",
+            path: key,
+            source: std::io::ErrorKind::NotFound.into(),
+        });
+    }
+    let map = lock();
+    if map.contains_key(&key) {
+        return Err(Error::Locked { path: key });
+    }
+    // Held while opening, so no Store of this process opens the file meanwhile.
+    let db = create(&key, options);
+    drop(map);
+    db
+}
+
 /// The path made absolute with symlinks resolved; the file itself need not exist yet.
 fn canonical(path: &Path) -> Result<PathBuf> {
     if let Ok(full) = path.canonicalize() {

@@ -2,10 +2,11 @@
 
 use crate::commit::PendingRow;
 use crate::layout::{
-    get_highlights, get_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID,
-    META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
+    RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_ROWS, META_SCHEMA,
+    META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
 use crate::registry::{open_shared, SharedDb};
+use crate::scan::RowReader;
 use crate::tables::{meta_get, WriteTables};
 use crate::validate::{normalize_sha, validate_repo};
 use crate::{clock, count_lines, CiLog, Error, Ingested, NewLog, Options, Pipeline, Result, Stats};
@@ -417,31 +418,12 @@ impl Store {
         let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
         let tx = self.shared.db()?.begin_read()?;
         let rows = tx.open_table(ROWS)?;
-        let tails = tx.open_table(TAILS)?;
-        let ztails = tx.open_table(ZTAILS)?;
-        let highlights = tx.open_table(HIGHLIGHTS)?;
-        let zhighlights = tx.open_table(ZHIGHLIGHTS)?;
+        let reader = RowReader::open(&tx)?;
         let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
         let mut out = Vec::new();
         for entry in rows.range(range)?.rev().take(limit) {
             let (key, value) = entry?;
-            let (_, _, created_at, id) = key.value();
-            let row = RowValue::decode(value.value())?;
-            out.push(CiLog {
-                id,
-                repo: repo.to_owned(),
-                head_sha: sha.clone(),
-                log_tail: get_tail(&ztails, &tails, id, row.tail_bytes)?,
-                highlights: get_highlights(&zhighlights, &highlights, id)?,
-                run_id: row.run_id,
-                job_id: row.job_id,
-                step_name: row.step_name,
-                conclusion: row.conclusion,
-                created_at,
-                truncated: row.truncated,
-                original_bytes: to_usize(row.original_bytes),
-                original_lines: to_usize(row.original_lines),
-            });
+            out.push(reader.row(key.value(), value.value())?);
         }
         out.reverse();
         Ok(out)
@@ -532,6 +514,7 @@ impl Store {
         let oldest = by_time.first()?.map(|(key, _)| key.value().0);
         let newest = by_time.last()?.map(|(key, _)| key.value().0);
         Ok(Stats {
+            schema_version: meta_get(&meta, META_SCHEMA)?,
             rows: meta_get(&meta, META_ROWS)?,
             stored_bytes: meta_get(&meta, META_STORED_BYTES)?,
             oldest_created_at: oldest,
@@ -563,6 +546,179 @@ impl Store {
         CommitStats { transactions, rows }
     }
 
+    /// Stores a row as [`Store::export`](crate::ExportedRow)ed from a citail store, keeping its
+    /// `created_at`, counts and highlights: the way to restore a backup or move rows between
+    /// files or schema versions. See [`Store::submit_import`].
+    ///
+    /// # Errors
+    /// As [`Store::submit_import`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// let from = citail::Store::open(dir.path().join("a.redb"), citail::Options::default())?;
+    /// let to = citail::Store::open(dir.path().join("b.redb"), citail::Options::default())?;
+    /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
+    ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "error: boom\n" };
+    /// from.ingest_at(&log, 42)?;
+    /// for row in from.rows(&citail::RowFilter::default())? {
+    ///     to.import(&citail::ExportedRow::from(row?))?;
+    /// }
+    /// let copied = to.logs_for_at("a/b", &"e".repeat(40), 42)?;
+    /// assert_eq!((copied[0].created_at, copied[0].highlights.len()), (42, 1));
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn import(&self, row: &crate::ExportedRow) -> Result<Ingested> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        self.submit_import(self.ticket(), row, move |result| {
+            let _ = sender.send(result);
+        });
+        receiver.recv().unwrap_or_else(|_| Err(Error::closed()))
+    }
+
+    /// Like [`Store::submit`] for an exported row: the same field validation and size limit, the
+    /// text cleaned as an ingest would clean it (escapes resolved, secrets redacted, the tail cut
+    /// to this store's caps, highlights to its highlight caps), but `created_at`, `truncated`,
+    /// the original counts and the highlights are the row's own: highlights cannot be found
+    /// again from a tail. A row of a step already stored replaces it as a re-post would.
+    ///
+    /// Highlights must be numbered from 1, increasing, one line each, with `repeats >= 1`.
+    ///
+    /// # Errors
+    /// (Through `done`.) [`Error::InvalidField`] for a bad field (`highlights` among them),
+    /// [`Error::PayloadTooLarge`] for a tail over `max_input_bytes`, storage errors otherwise.
+    pub fn submit_import(
+        &self,
+        ticket: Ticket,
+        row: &crate::ExportedRow,
+        done: impl FnOnce(Result<Ingested>) + Send + 'static,
+    ) {
+        match self.prepare_import(row) {
+            Ok(prepared) => self.commit(ticket, prepared, done),
+            Err(err) => done(Err(err)),
+        }
+    }
+
+    fn prepare_import(&self, row: &crate::ExportedRow) -> Result<Prepared> {
+        let log = NewLog {
+            repo: &row.repo,
+            run_id: &row.run_id,
+            job_id: &row.job_id,
+            step_name: &row.step_name,
+            head_sha: &row.head_sha,
+            conclusion: &row.conclusion,
+            log_tail: &row.log_tail,
+        };
+        let valid = log.validated()?;
+        let max_input = self.options.get_max_input_bytes();
+        if row.log_tail.len() > max_input {
+            return Err(Error::PayloadTooLarge {
+                len: row.log_tail.len(),
+                max: max_input,
+            });
+        }
+        let cleaned = crate::dump::clean_import(&self.pipeline, row)?;
+        Ok(Prepared {
+            repo: valid.repo.to_owned(),
+            sha: valid.head_sha,
+            created_at: row.created_at,
+            value: RowValue {
+                run_id: valid.run_id.to_owned(),
+                job_id: valid.job_id.to_owned(),
+                step_name: valid.step_name.to_owned(),
+                conclusion: valid.conclusion.to_owned(),
+                truncated: cleaned.truncated,
+                original_bytes: row.original_bytes,
+                original_lines: row.original_lines,
+                tail_bytes: cleaned.tail.len() as u64,
+            },
+            tail: cleaned.tail,
+            highlights: cleaned.highlights,
+            redactions: cleaned.redactions,
+        })
+    }
+
+    /// Every stored row `filter` admits (expired-but-unpruned ones included), in key order:
+    /// repo, head SHA, `created_at`, id. The iterator reads one snapshot and never blocks
+    /// writers; see [`Rows`](crate::Rows).
+    ///
+    /// # Errors
+    /// Storage errors opening the snapshot; each item is a `Result` too.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// for (repo, t) in [("a/one", 1), ("a/two", 2), ("a/one", 3)] {
+    ///     let step = t.to_string();
+    ///     let log = citail::NewLog { repo, run_id: "1", job_id: "1", step_name: &step,
+    ///         head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "" };
+    ///     store.ingest_at(&log, t)?;
+    /// }
+    /// let one: Vec<u64> = store.rows(&citail::RowFilter::default().repo("a/one").since(2))?
+    ///     .map(|row| row.map(|r| r.created_at)).collect::<citail::Result<_>>()?;
+    /// assert_eq!(one, [3]);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn rows(&self, filter: &crate::RowFilter) -> Result<crate::Rows> {
+        crate::Rows::new(&self.shared.db()?.begin_read()?, filter.clone())
+    }
+
+    /// The `limit` commits whose newest admitted row is newest, newest first, with their row
+    /// counts and steps: what `citail list` prints.
+    ///
+    /// # Errors
+    /// Storage errors.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// for (sha, step, t) in [("a", "lint", 1), ("b", "test", 2), ("a", "test", 3)] {
+    ///     let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: step,
+    ///         head_sha: &sha.repeat(40), conclusion: "failure", log_tail: "" };
+    ///     store.ingest_at(&log, t)?;
+    /// }
+    /// let commits = store.commits(&citail::RowFilter::default(), 10)?;
+    /// assert_eq!(commits[0].head_sha, "a".repeat(40));
+    /// assert_eq!((commits[0].rows, commits[0].steps.clone()), (2, vec!["lint".into(), "test".into()]));
+    /// assert_eq!(commits.len(), 2);
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn commits(
+        &self,
+        filter: &crate::RowFilter,
+        limit: usize,
+    ) -> Result<Vec<crate::CommitSummary>> {
+        crate::scan::commits(&self.shared.db()?.begin_read()?, filter, limit)
+    }
+
+    /// Checks every invariant of the file over one snapshot: each row decodes (value, tail,
+    /// highlights) and has its time-index and identity entries pointing back; each index entry
+    /// points at a row; no tail chunk or highlight list belongs to no row; ids are unique and
+    /// below the next id; the row and byte counters add up. Writers are not blocked.
+    ///
+    /// For redb's own page checksums, open with
+    /// [`Options::verify_on_open`](crate::Options::verify_on_open).
+    ///
+    /// # Errors
+    /// Storage errors that stop the walk (a problem found is in the report, not an error).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// assert!(store.check()?.is_clean());
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn check(&self) -> Result<crate::CheckReport> {
+        self.check_with_progress(&mut |_| {})
+    }
+
+    /// [`Store::check`], calling `progress` with the rows checked so far after each row.
+    ///
+    /// # Errors
+    /// As [`Store::check`].
+    pub fn check_with_progress(&self, progress: &mut dyn FnMut(u64)) -> Result<crate::CheckReport> {
+        crate::check::check(&self.shared.db()?.begin_read()?, progress)
+    }
+
     fn begin_write(&self) -> Result<WriteTransaction> {
         let mut tx = self.shared.db()?.begin_write()?;
         if !self.options.get_durable() {
@@ -580,6 +736,25 @@ fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
         tables.delete_row((repo, sha, *created_at, *id))?;
     }
     Ok(expired.len())
+}
+
+/// Checks that `db` is a citail store this build can read.
+pub(crate) fn check_schema(db: &redb::Database) -> Result<()> {
+    let tx = db.begin_read()?;
+    let meta = match tx.open_table(META) {
+        Ok(meta) => meta,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            return Err(Error::corrupt("not a citail store: it has no meta table"))
+        }
+        Err(err) => return Err(err.into()),
+    };
+    match meta_get(&meta, META_SCHEMA)? {
+        found if found > SCHEMA_VERSION => Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Creates the tables of a fresh file and checks the schema version of an existing one; returns
@@ -653,10 +828,6 @@ impl Ticket {
     pub fn id(&self) -> u64 {
         self.id
     }
-}
-
-fn to_usize(n: u64) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// `Store` must stay shareable across threads; this fails to compile if it stops being so.

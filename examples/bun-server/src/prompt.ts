@@ -1,5 +1,5 @@
 // Fix-CI prompt enrichment: append stored log tails, never block a dispatch.
-import { renderPromptBlock, type CiLogStore } from 'citail'
+import { renderPromptBlock, type CiLog, type CiLogStore } from 'citail'
 import type { Logger } from './log'
 
 export interface PromptOptions {
@@ -16,6 +16,25 @@ export interface PromptOptions {
 
 export const DEFAULT_MAX_ROWS = 50
 
+/** Default byte budget of the appended block. */
+export const DEFAULT_MAX_BYTES = 64 * 1024
+
+/**
+ * The live rows of (repo, headSha) a dispatch reads (the newest `maxRows`) and the block it
+ * appends (`''` when there are none). Throws what the store throws (`INVALID_FIELD` for a bad
+ * repo or SHA): `buildFixCiPrompt` swallows it, the read route reports it.
+ */
+export async function ciLogBlock(
+  store: CiLogStore,
+  repo: string,
+  headSha: string,
+  options: Pick<PromptOptions, 'maxBytes' | 'maxRows'> = {},
+): Promise<{ rows: CiLog[]; block: string }> {
+  const rows = await store.logsFor(repo, headSha, { limit: options.maxRows ?? DEFAULT_MAX_ROWS })
+  const block = rows.length === 0 ? '' : renderPromptBlock(rows, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES })
+  return { rows, block }
+}
+
 /**
  * `basePrompt` followed by the stored CI log tails of (repo, headSha). Returns `basePrompt`
  * byte-for-byte unchanged when there are no rows, and when the store throws: the enrichment is
@@ -29,9 +48,8 @@ export async function buildFixCiPrompt(
   options: PromptOptions = {},
 ): Promise<string> {
   try {
-    const rows = await store.logsFor(repo, headSha, { limit: options.maxRows ?? DEFAULT_MAX_ROWS })
-    if (rows.length === 0) return basePrompt
-    return basePrompt + renderPromptBlock(rows, { maxBytes: options.maxBytes ?? 64 * 1024 })
+    const { block } = await ciLogBlock(store, repo, headSha, options)
+    return basePrompt + block
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown }
     options.log?.('warn', 'fix-ci prompt sent without CI logs: store failed', { code: e.code, message: String(e.message) })

@@ -1,7 +1,10 @@
-// POST /internal/ci-log: authenticate, bound the body, parse, check the repo, store.
+// /internal/ci-log. POST: authenticate, bound the body, parse, check the repo, store.
+// GET ?repo=…&head_sha=…: authenticate, return the live rows and the prompt block a dispatch
+// would append (for operators: `citail show --url`).
 import type { CiLogStore } from 'citail'
 import { bearerMatches } from './auth'
 import type { Logger } from './log'
+import { ciLogBlock } from './prompt'
 
 export interface RouteDeps {
   store: CiLogStore
@@ -59,12 +62,32 @@ async function readBounded(req: Request, limit: number): Promise<string | typeof
   }
 }
 
+/** The query parameters of a request target; never throws (the target may be relative). */
+function queryOf(url: string): URLSearchParams {
+  const start = url.indexOf('?')
+  if (start === -1) return new URLSearchParams()
+  const end = url.indexOf('#', start)
+  return new URLSearchParams(url.slice(start + 1, end === -1 ? undefined : end))
+}
+
+/** Maps a store error to a problem response, logging it. */
+function storeFailure(err: unknown, deps: RouteDeps, what: string): Response {
+  const e = err as { code?: unknown; message?: unknown; field?: unknown }
+  const code = typeof e.code === 'string' ? e.code : 'INTERNAL'
+  const status = STATUS_BY_CODE[code] ?? 500
+  deps.log(status >= 500 ? 'error' : 'warn', what, { code, message: String(e.message) })
+  return problem(status, code, String(e.message), typeof e.field === 'string' ? e.field : undefined)
+}
+
 /** Handles one request to the ci-log route. */
 export async function handleCiLog(req: Request, deps: RouteDeps): Promise<Response> {
-  if (req.method !== 'POST') return problem(405, 'METHOD_NOT_ALLOWED', 'use POST')
+  if (req.method !== 'POST' && req.method !== 'GET') {
+    return problem(405, 'METHOD_NOT_ALLOWED', 'use POST to store, GET to read')
+  }
   if (!bearerMatches(req.headers.get('authorization'), deps.token)) {
     return problem(401, 'UNAUTHORIZED', 'missing or wrong bearer token')
   }
+  if (req.method === 'GET') return readCiLog(req, deps)
   const encoding = req.headers.get('content-encoding')
   if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
     return problem(415, 'UNSUPPORTED_ENCODING', 'send the body uncompressed')
@@ -95,10 +118,31 @@ export async function handleCiLog(req: Request, deps: RouteDeps): Promise<Respon
     })
     return json(201, result)
   } catch (err) {
-    const e = err as { code?: unknown; message?: unknown; field?: unknown }
-    const code = typeof e.code === 'string' ? e.code : 'INTERNAL'
-    const status = STATUS_BY_CODE[code] ?? 500
-    deps.log(status >= 500 ? 'error' : 'warn', 'ci-log refused', { code, message: String(e.message) })
-    return problem(status, code, String(e.message), typeof e.field === 'string' ? e.field : undefined)
+    return storeFailure(err, deps, 'ci-log refused')
+  }
+}
+
+/**
+ * GET: the live rows of (repo, head_sha), oldest first, and the block a fix-CI dispatch would
+ * append (`''` with no rows). Any repo may be read, watched or not: reading is not ingesting.
+ */
+async function readCiLog(req: Request, deps: RouteDeps): Promise<Response> {
+  const query = queryOf(req.url)
+  const repo = query.get('repo')
+  const headSha = query.get('head_sha')
+  if (repo === null || headSha === null) {
+    return problem(400, 'INVALID_FIELD', 'give ?repo=owner/name&head_sha=…', repo === null ? 'repo' : 'head_sha')
+  }
+  try {
+    const { rows, block } = await ciLogBlock(deps.store, repo, headSha)
+    return new Response(JSON.stringify({ rows, prompt: block }), {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    })
+  } catch (err) {
+    // The binding names its argument `headSha`; the caller wrote the query parameter `head_sha`.
+    const e = err as { field?: unknown }
+    if (e.field === 'headSha') e.field = 'head_sha'
+    return storeFailure(err, deps, 'ci-log read refused')
   }
 }

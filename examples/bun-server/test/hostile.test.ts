@@ -141,7 +141,10 @@ function cases(): Case[] {
     viaRaw('duplicate Authorization headers', 401, [httpPost(bad(), { Authorization: `Bearer ${h.token}`, authorization: `Bearer ${h.token}` })], false),
     viaRaw('trailing whitespace is not part of a header value', 201, [httpPost(bad({ head_sha: GOOD_SHA, step_name: 'ows' }), { Authorization: `Bearer ${h.token}   ` })], true),
     // Methods and paths.
-    ...['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].map((method) => ({
+    viaFetch('GET without a token', 401, null, {}, { method: 'GET' }),
+    viaFetch('GET with a wrong token', 401, null, { authorization: `Bearer ${h.token}x` }, { method: 'GET' }),
+    viaFetch('GET without repo and head_sha', 400, null, a, { method: 'GET' }),
+    ...['PUT', 'DELETE', 'PATCH', 'OPTIONS'].map((method) => ({
       name: `${method}`, status: 405, authenticated: false,
       send: async () => { const r = await fetch(h.endpoint, { method }); return { status: r.status, body: await r.text() } },
     })),
@@ -150,7 +153,8 @@ function cases(): Case[] {
       send: async () => { const [r] = await raw([`POST ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`]); return { status: r?.status ?? 0, body: r?.body ?? '' } },
     })),
     // Raw HTTP: missing and malformed Host headers (the 500 + source page defect), HTTP/1.0.
-    viaRaw('HTTP/1.0 without Host', 405, ['GET /internal/ci-log HTTP/1.0\r\n\r\n'], false),
+    viaRaw('GET HTTP/1.0 without Host', 401, ['GET /internal/ci-log HTTP/1.0\r\n\r\n'], false),
+    viaRaw('PUT HTTP/1.0 without Host', 405, ['PUT /internal/ci-log HTTP/1.0\r\n\r\n'], false),
     viaRaw('POST HTTP/1.0 without Host', 401, [`POST /internal/ci-log HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}`], false),
     ...['', 'a b', '[::1', 'a:99999', '::::', 'x'.repeat(300)].map((host) =>
       viaRaw(`Host ${JSON.stringify(host.slice(0, 12))}`, [400, 401], [httpPost(bad(), {}, host)], false)),

@@ -9,6 +9,7 @@ import { truncateTail } from 'citail'
 import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadConfig, MAX_LOG_TAIL_BYTES } from '../src/config'
 import { loadFixtures, wireTail } from '../src/fixtures'
 import { startServer } from '../src/server'
+import { buildFixCiPrompt } from '../src/prompt'
 import { silentLogger } from '../src/log'
 import { payload, REPO, SHA, startHarness, type Harness } from './harness'
 
@@ -162,6 +163,48 @@ describe('POST /internal/ci-log', () => {
       const lastLine = row!.log_tail.trimEnd().split('\n').pop()!
       expect(lastLine.length).toBeGreaterThan(0)
     }
+  })
+})
+
+describe('GET /internal/ci-log (the read route)', () => {
+  const READ_SHA = 'feedface'.repeat(5)
+  const read = (query: string, headers: Record<string, string> = { authorization: `Bearer ${h.token}` }) =>
+    fetch(`${h.endpoint}?${query}`, { headers })
+
+  test('200 with the live rows and exactly the block a dispatch appends', async () => {
+    for (const step of ['lint', 'test']) {
+      const res = await h.post(JSON.stringify(payload({ head_sha: READ_SHA, step_name: step, log_tail: `error: ${step} failed\n` })))
+      expect(res.status).toBe(201)
+    }
+    const res = await read(`repo=${encodeURIComponent(REPO)}&head_sha=${READ_SHA.toUpperCase()}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = (await res.json()) as { rows: { step_name: string; log_tail: string }[]; prompt: string }
+    expect(body.rows.map((r) => [r.step_name, r.log_tail])).toEqual([['lint', 'error: lint failed\n'], ['test', 'error: test failed\n']])
+    const base = 'Fix CI.\n'
+    expect(base + body.prompt).toBe(await buildFixCiPrompt(h.store, base, REPO, READ_SHA))
+    expect(body.prompt).toContain('error: test failed')
+  })
+
+  test('an unknown SHA is an empty list and an empty prompt', async () => {
+    const res = await read(`repo=${REPO}&head_sha=${'0'.repeat(40)}`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ rows: [], prompt: '' })
+  })
+
+  test('401 without the token, before the query is looked at', async () => {
+    expect((await read(`repo=${REPO}&head_sha=${READ_SHA}`, {})).status).toBe(401)
+    expect((await read('repo=x', { authorization: `Bearer ${h.token}x` })).status).toBe(401)
+  })
+
+  test('400 on a bad or missing repo or SHA, naming the field', async () => {
+    let res = await read(`repo=not-a-repo&head_sha=${READ_SHA}`)
+    expect(res.status).toBe(400)
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_FIELD', field: 'repo' })
+    res = await read(`repo=${REPO}&head_sha=xyz`)
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_FIELD', field: 'head_sha' })
+    res = await read(`repo=${REPO}`)
+    expect(await errorOf(res)).toMatchObject({ code: 'INVALID_FIELD', field: 'head_sha' })
   })
 })
 

@@ -1,0 +1,131 @@
+//! Reading a store: `stats`, `list`, `show` (from a file or through the server's read route).
+
+use super::{open_existing, print_json};
+use crate::args::{FileArgs, ListArgs, ShowArgs};
+use crate::failure::Failure;
+use crate::remote;
+use crate::view::{self, ShownRow};
+use serde_json::json;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn stats(args: &FileArgs) -> Result<ExitCode, Failure> {
+    let store = open_existing(&args.file, citail::Options::default())?;
+    let stats = store.stats().map_err(|e| Failure::store(&args.file, e))?;
+    if args.json {
+        print_json(&json!({
+            "file": store.path(),
+            "schema_version": stats.schema_version,
+            "rows": stats.rows,
+            "stored_bytes": stats.stored_bytes,
+            "oldest_created_at": stats.oldest_created_at,
+            "newest_created_at": stats.newest_created_at,
+            "file_bytes": stats.file_bytes,
+        }))?;
+    } else {
+        let when = |t: Option<u64>| t.map_or_else(|| "-".to_owned(), view::time);
+        println!("file          {}", store.path().display());
+        println!("schema        {}", stats.schema_version);
+        println!("rows          {}", stats.rows);
+        println!("stored tails  {}", view::bytes(stats.stored_bytes));
+        println!("oldest row    {}", when(stats.oldest_created_at));
+        println!("newest row    {}", when(stats.newest_created_at));
+        println!("file size     {}", view::bytes(stats.file_bytes));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn list(args: &ListArgs) -> Result<ExitCode, Failure> {
+    let file = &args.file.file;
+    let store = open_existing(file, citail::Options::default())?;
+    let mut filter = citail::RowFilter::default();
+    if let Some(repo) = &args.repo {
+        filter = filter.repo(repo);
+    }
+    if let Some(since) = args.since {
+        filter = filter.since(citail::now_ms().saturating_sub(since));
+    }
+    let commits = store
+        .commits(&filter, args.limit)
+        .map_err(|e| Failure::store(file, e))?;
+    if args.file.json {
+        let out: Vec<_> = commits
+            .iter()
+            .map(|c| {
+                json!({
+                    "repo": c.repo, "head_sha": c.head_sha, "rows": c.rows,
+                    "oldest_created_at": c.oldest_created_at,
+                    "newest_created_at": c.newest_created_at, "steps": c.steps,
+                })
+            })
+            .collect();
+        print_json(&out)?;
+    } else if commits.is_empty() {
+        println!("no commits with stored rows");
+    } else {
+        println!(
+            "{:<20}  {:<12}  {:>4}  {:<30}  steps",
+            "newest row", "commit", "rows", "repo"
+        );
+        for c in &commits {
+            println!(
+                "{:<20}  {:<12}  {:>4}  {:<30}  {}",
+                view::time(c.newest_created_at),
+                c.head_sha.get(..12).unwrap_or(&c.head_sha),
+                c.rows,
+                c.repo,
+                c.steps.join(", ")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(args: &ShowArgs) -> Result<ExitCode, Failure> {
+    let (rows, prompt) = match (&args.url, args.args.as_slice()) {
+        (Some(url), [repo, sha]) => {
+            let token = remote::token(args.token_file.as_deref())?;
+            let answer = remote::fetch(url, &token, repo, sha)?;
+            (answer.rows, answer.prompt)
+        }
+        (None, [file, repo, sha]) => local_rows(args, Path::new(file), repo, sha)?,
+        (Some(_), _) => return Err(usage("with --url, give REPO SHA (no FILE)")),
+        (None, _) => return Err(usage("give FILE REPO SHA (or --url URL REPO SHA)")),
+    };
+    if args.prompt {
+        print!("{prompt}");
+    } else if args.json {
+        print_json(&rows)?;
+    } else if rows.is_empty() {
+        println!("no live rows for this commit");
+    } else {
+        for row in &rows {
+            print!("{}", view::row_text(row));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The rows and prompt block of (repo, sha) read from the file, as the dispatch reads them.
+fn local_rows(
+    args: &ShowArgs,
+    file: &Path,
+    repo: &str,
+    sha: &str,
+) -> Result<(Vec<ShownRow>, String), Failure> {
+    let options = citail::Options::default().retention_ms(args.retention);
+    let store = open_existing(file, options)?;
+    let rows = store
+        .recent_logs_for(repo, sha, args.limit)
+        .map_err(|e| Failure::store(file, e))?;
+    let prompt = if rows.is_empty() {
+        String::new()
+    } else {
+        citail::render_prompt_block(&rows, args.budget)
+    };
+    Ok((rows.into_iter().map(ShownRow::from).collect(), prompt))
+}
+
+fn usage(message: &str) -> Failure {
+    Failure::Usage(format!("show: {message}; see `citail show --help`"))
+}

@@ -1,0 +1,133 @@
+//! How rows, times and sizes are shown: the text for people, the JSON shape for scripts, and the
+//! progress bar of long commands.
+
+use serde::{Deserialize, Serialize};
+use std::io::IsTerminal;
+
+/// A row as `show` prints it, with its id: the same JSON shape as the binding's `CiLog` (and so
+/// as the read route's `rows`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShownRow {
+    pub id: u64,
+    pub repo: String,
+    pub head_sha: String,
+    pub run_id: String,
+    pub job_id: String,
+    pub step_name: String,
+    pub conclusion: String,
+    pub log_tail: String,
+    pub created_at: u64,
+    pub truncated: bool,
+    pub original_bytes: u64,
+    pub original_lines: u64,
+    pub highlights: Vec<citail::Highlight>,
+}
+
+impl From<citail::CiLog> for ShownRow {
+    fn from(row: citail::CiLog) -> Self {
+        ShownRow {
+            id: row.id,
+            repo: row.repo,
+            head_sha: row.head_sha,
+            run_id: row.run_id,
+            job_id: row.job_id,
+            step_name: row.step_name,
+            conclusion: row.conclusion,
+            log_tail: row.log_tail,
+            created_at: row.created_at,
+            truncated: row.truncated,
+            original_bytes: row.original_bytes as u64,
+            original_lines: row.original_lines as u64,
+            highlights: row.highlights,
+        }
+    }
+}
+
+/// Epoch milliseconds as RFC 3339 UTC, to the second.
+pub fn time(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(
+            || format!("{ms} ms"),
+            |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
+}
+
+/// A byte count for people: `17.7 MB (17688500 bytes)`.
+pub fn bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let value = n as f64;
+    let (scaled, unit) = if value >= 1e9 {
+        (value / 1e9, "GB")
+    } else if value >= 1e6 {
+        (value / 1e6, "MB")
+    } else if value >= 1e3 {
+        (value / 1e3, "kB")
+    } else {
+        return format!("{n} bytes");
+    };
+    format!("{scaled:.1} {unit} ({n} bytes)")
+}
+
+/// One row for people: a header line, its highlights, then the tail.
+pub fn row_text(row: &ShownRow) -> String {
+    let mut out = format!(
+        "── {} · run {} · job {} · {} · {} · id {}\n",
+        row.step_name,
+        row.run_id,
+        row.job_id,
+        row.conclusion,
+        time(row.created_at),
+        row.id
+    );
+    let kept = row.log_tail.len();
+    if row.truncated {
+        out.push_str(&format!(
+            "   last {kept} bytes of {} ({} lines posted)\n",
+            row.original_bytes, row.original_lines
+        ));
+    }
+    if !row.highlights.is_empty() {
+        out.push_str("   highlights:\n");
+        for h in &row.highlights {
+            let repeats = if h.repeats > 1 {
+                format!(" (×{})", h.repeats)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("   {:>6}: {}{repeats}\n", h.line, h.text));
+        }
+    }
+    out.push_str(&row.log_tail);
+    if !row.log_tail.is_empty() && !row.log_tail.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// A progress bar on stderr when it is a terminal; hidden when output is piped or redirected.
+pub fn progress(total: u64, what: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} {bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message(what);
+    bar
+}
+
+/// A spinner on stderr for work of unknown length, hidden unless stderr is a terminal.
+pub fn spinner(what: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

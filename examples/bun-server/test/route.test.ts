@@ -1,7 +1,7 @@
 // The ci-log route over real HTTP on loopback.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { request } from 'node:http'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bearerMatches } from '../src/auth'
@@ -9,7 +9,7 @@ import { truncateTail } from 'citail'
 import { ConfigError, DEFAULT_MAX_BODY_BYTES, loadConfig, MAX_LOG_TAIL_BYTES } from '../src/config'
 import { loadFixtures, wireTail } from '../src/fixtures'
 import { startServer } from '../src/server'
-import { buildFixCiPrompt } from '../src/prompt'
+import { buildFixCiPrompt, ciLogBlock } from '../src/prompt'
 import { silentLogger } from '../src/log'
 import { payload, REPO, SHA, startHarness, type Harness } from './harness'
 
@@ -184,6 +184,23 @@ describe('GET /internal/ci-log (the read route)', () => {
     const base = 'Fix CI.\n'
     expect(base + body.prompt).toBe(await buildFixCiPrompt(h.store, base, REPO, READ_SHA))
     expect(body.prompt).toContain('error: test failed')
+  })
+
+  test('citail show --url reads it: the CLI against this server', async () => {
+    // Built by `cargo test` / `cargo build -p citail-cli`, which scripts/test.sh runs first.
+    const bin = join(import.meta.dir, '..', '..', '..', 'target', 'debug', 'citail')
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p citail-cli first`)
+    const run = async (...args: string[]) => {
+      const proc = Bun.spawn([bin, 'show', '--url', h.url, REPO, READ_SHA, ...args], {
+        env: { ...process.env, CITAIL_TOKEN: h.token }, stdout: 'pipe', stderr: 'pipe',
+      })
+      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+      if (code !== 0) throw new Error(`citail exited ${code}: ${err}`)
+      return out
+    }
+    const rows = JSON.parse(await run('--json')) as { step_name: string }[]
+    expect(rows.map((r) => r.step_name)).toEqual(['lint', 'test'])
+    expect(await run('--prompt')).toBe(await ciLogBlock(h.store, REPO, READ_SHA).then((b) => b.block))
   })
 
   test('an unknown SHA is an empty list and an empty prompt', async () => {

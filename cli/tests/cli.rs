@@ -3,7 +3,7 @@
 
 use citail::{NewLog, Options, Store};
 use citail_tests::{load_fixtures, sha};
-use redb::{ReadableDatabase as _, ReadableTable as _};
+use redb::ReadableTable as _;
 use serde_json::Value;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -157,7 +157,7 @@ fn show_prints_the_rows_and_exactly_the_dispatch_prompt() {
     assert_eq!(text(&prompt.stdout), expected.1);
     let rows = json(&citail(&["show", p(&path), REPO, &head, "--json"], b""));
     assert_eq!(rows.as_array().expect("array").len(), expected.0);
-    assert!(rows[0]["log_tail"].as_str().expect("tail").len() > 0);
+    assert!(!rows[0]["log_tail"].as_str().expect("tail").is_empty());
     let human = text(&citail(&["show", p(&path), REPO, &head], b"").stdout);
     assert!(human.contains("── ") && human.contains("highlights:"));
     let none = citail(
@@ -442,7 +442,7 @@ fn show_url_reads_the_route_with_the_token_from_the_environment() {
             }
             request.extend_from_slice(&buf[..n]);
         }
-        let body = format!("{{\"rows\":[],\"prompt\":\"\\n\\n## CI log excerpts\\n\"}}");
+        let body = "{\"rows\":[],\"prompt\":\"\\n\\n## CI log excerpts\\n\"}";
         write!(
             socket,
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",

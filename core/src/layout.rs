@@ -22,6 +22,7 @@
 use crate::{Error, Highlight, Result};
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// Rows of one commit sort together, oldest first.
 pub(crate) const ROWS: TableDefinition<(&str, &str, u64, u64), &[u8]> =
@@ -110,9 +111,16 @@ pub(crate) fn encode_highlights(highlights: &[Highlight]) -> Result<Vec<u8>> {
 
 /// Decodes a row's compressed highlights; damage is [`Error::Corrupt`].
 pub(crate) fn decode_compressed_highlights(bytes: &[u8]) -> Result<Vec<Highlight>> {
-    let raw = zstd::bulk::decompress(bytes, MAX_STORED_HIGHLIGHTS)
-        .map_err(|e| Error::corrupt(format!("decompressing highlights: {e}")))?;
-    decode_highlights(&raw)
+    // Sized from the frame header rather than the cap: a 1 MiB buffer per row (an mmap and an
+    // munmap each) showed in every lookup.
+    let capacity = match zstd::zstd_safe::get_frame_content_size(bytes) {
+        Ok(Some(size)) if size <= MAX_STORED_HIGHLIGHTS as u64 => {
+            usize::try_from(size).unwrap_or(MAX_STORED_HIGHLIGHTS)
+        }
+        Ok(None) => MAX_STORED_HIGHLIGHTS,
+        _ => return Err(Error::corrupt("highlights frame has a bad content size")),
+    };
+    decode_highlights(&decompress_frame(bytes, capacity, "highlights")?)
 }
 
 /// Most bytes a row's encoded highlights may decompress to (the bincode limit of
@@ -175,15 +183,49 @@ pub(crate) fn put_tail(
     Ok(())
 }
 
-/// The zstd frame of `bytes`.
+thread_local! {
+    /// One zstd compression context per thread, reused: a fresh context per value allocated
+    /// and set up ≈ 1 MB for every tail and highlight list.
+    static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { RefCell::new(None) };
+    /// One zstd decompression context per thread, reused likewise.
+    static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { RefCell::new(None) };
+}
+
+/// The zstd frame of `bytes` (its header records the content size).
 pub(crate) fn compress(bytes: &[u8]) -> Result<Vec<u8>> {
-    zstd::bulk::compress(bytes, ZSTD_LEVEL).map_err(Error::Io)
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(Error::Io)?);
+        }
+        let Some(compressor) = slot.as_mut() else {
+            return Err(Error::corrupt("no zstd compressor"));
+        };
+        compressor.compress(bytes).map_err(Error::Io)
+    })
+}
+
+/// Decompresses one zstd frame into at most `capacity` bytes; damage is [`Error::Corrupt`].
+fn decompress_frame(compressed: &[u8], capacity: usize, what: &str) -> Result<Vec<u8>> {
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new().map_err(Error::Io)?);
+        }
+        let Some(decompressor) = slot.as_mut() else {
+            return Err(Error::corrupt("no zstd decompressor"));
+        };
+        decompressor
+            .decompress(compressed, capacity)
+            .map_err(|e| Error::corrupt(format!("decompressing {what}: {e}")))
+    })
 }
 
 /// Decompresses a stored tail that must come out exactly `tail_bytes` long.
 pub(crate) fn decompress(compressed: &[u8], tail_bytes: usize) -> Result<Vec<u8>> {
-    let bytes = zstd::bulk::decompress(compressed, tail_bytes)
-        .map_err(|e| Error::corrupt(format!("decompressing a tail: {e}")))?;
+    let bytes = decompress_frame(compressed, tail_bytes, "a tail")?;
     if bytes.len() != tail_bytes {
         return Err(Error::corrupt(format!(
             "tail decompressed to {} bytes, expected {tail_bytes}",

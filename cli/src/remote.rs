@@ -1,7 +1,6 @@
 //! `citail show --url`: the running server's read route, `GET /internal/ci-log`.
 
 use crate::failure::Failure;
-use crate::view::ShownRow;
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -9,8 +8,8 @@ use std::time::Duration;
 /// What the read route answers with 200.
 #[derive(Debug, Deserialize)]
 pub struct RouteAnswer {
-    /// The live rows, oldest first.
-    pub rows: Vec<ShownRow>,
+    /// The live rows, oldest first (the binding's `CiLog` has the core's field names).
+    pub rows: Vec<citail::CiLog>,
     /// The block a fix-CI dispatch would append; empty when there are no rows.
     pub prompt: String,
 }

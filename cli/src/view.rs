@@ -1,47 +1,6 @@
-//! How rows, times and sizes are shown: the text for people, the JSON shape for scripts, and the
-//! progress bar of long commands.
+//! How rows, times and sizes are shown to people, and the progress bar of long commands.
 
-use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
-
-/// A row as `show` prints it, with its id: the same JSON shape as the binding's `CiLog` (and so
-/// as the read route's `rows`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ShownRow {
-    pub id: u64,
-    pub repo: String,
-    pub head_sha: String,
-    pub run_id: String,
-    pub job_id: String,
-    pub step_name: String,
-    pub conclusion: String,
-    pub log_tail: String,
-    pub created_at: u64,
-    pub truncated: bool,
-    pub original_bytes: u64,
-    pub original_lines: u64,
-    pub highlights: Vec<citail::Highlight>,
-}
-
-impl From<citail::CiLog> for ShownRow {
-    fn from(row: citail::CiLog) -> Self {
-        ShownRow {
-            id: row.id,
-            repo: row.repo,
-            head_sha: row.head_sha,
-            run_id: row.run_id,
-            job_id: row.job_id,
-            step_name: row.step_name,
-            conclusion: row.conclusion,
-            log_tail: row.log_tail,
-            created_at: row.created_at,
-            truncated: row.truncated,
-            original_bytes: row.original_bytes as u64,
-            original_lines: row.original_lines as u64,
-            highlights: row.highlights,
-        }
-    }
-}
 
 /// Epoch milliseconds as RFC 3339 UTC, to the second.
 pub fn time(ms: u64) -> String {
@@ -71,7 +30,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// One row for people: a header line, its highlights, then the tail.
-pub fn row_text(row: &ShownRow) -> String {
+pub fn row_text(row: &citail::CiLog) -> String {
     let mut out = format!(
         "── {} · run {} · job {} · {} · {} · id {}\n",
         row.step_name,

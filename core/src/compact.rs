@@ -41,15 +41,9 @@ pub fn compact(path: impl AsRef<Path>) -> Result<Compaction> {
     let before = size()?;
     let mut db = crate::registry::open_exclusive(path, &Options::default())?;
     crate::store::check_schema(&db)?;
-    // Each pass may free the pages the previous one moved from; stop when one frees nothing.
-    for _ in 0..8 {
-        let compacted = db
-            .compact()
-            .map_err(|e| Error::from(redb::Error::from(e)))?;
-        if !compacted {
-            break;
-        }
-    }
+    // redb repeats its passes until nothing more moves.
+    db.compact()
+        .map_err(|e| Error::from(redb::Error::from(e)))?;
     drop(db);
     Ok(Compaction {
         before,

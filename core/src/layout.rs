@@ -114,18 +114,14 @@ pub(crate) fn decode_compressed_highlights(bytes: &[u8]) -> Result<Vec<Highlight
     // Sized from the frame header rather than the cap: a 1 MiB buffer per row (an mmap and an
     // munmap each) showed in every lookup.
     let capacity = match zstd::zstd_safe::get_frame_content_size(bytes) {
-        Ok(Some(size)) if size <= MAX_STORED_HIGHLIGHTS as u64 => {
-            usize::try_from(size).unwrap_or(MAX_STORED_HIGHLIGHTS)
+        Ok(Some(size)) if size <= MAX_ENCODED_VALUE as u64 => {
+            usize::try_from(size).unwrap_or(MAX_ENCODED_VALUE)
         }
-        Ok(None) => MAX_STORED_HIGHLIGHTS,
+        Ok(None) => MAX_ENCODED_VALUE,
         _ => return Err(Error::corrupt("highlights frame has a bad content size")),
     };
     decode_highlights(&decompress_frame(bytes, capacity, "highlights")?)
 }
-
-/// Most bytes a row's encoded highlights may decompress to (the bincode limit of
-/// [`decode_exact`]): a damaged frame must not make a read allocate more.
-const MAX_STORED_HIGHLIGHTS: usize = 1 << 20;
 
 /// Decodes a row's highlights; see [`decode_exact`].
 pub(crate) fn decode_highlights(bytes: &[u8]) -> Result<Vec<Highlight>> {
@@ -138,10 +134,14 @@ fn encode<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<Vec<u8>> {
         .map_err(|e| Error::corrupt(format!("encoding {what}: {e}")))
 }
 
+/// Most bytes an encoded row value or highlight list may take (stored values are far smaller):
+/// a damaged length prefix or compressed frame must not make a read allocate more.
+const MAX_ENCODED_VALUE: usize = 1 << 20;
+
 /// Decodes a stored value that must use every byte: damage is [`Error::Corrupt`], never a
-/// panic, and a length prefix can claim at most 1 MiB (stored values are far smaller).
+/// panic, and a length prefix can claim at most [`MAX_ENCODED_VALUE`].
 fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
-    let config = bincode::config::standard().with_limit::<{ 1 << 20 }>();
+    let config = bincode::config::standard().with_limit::<MAX_ENCODED_VALUE>();
     let (value, used) = bincode::serde::decode_from_slice(bytes, config)
         .map_err(|e| Error::corrupt(format!("decoding {what}: {e}")))?;
     if used != bytes.len() {

@@ -74,7 +74,8 @@ pub struct Ingested {
     pub highlights: usize,
 }
 
-/// A stored row, as [`Store::logs_for`](crate::Store::logs_for) returns it.
+/// A stored row, as [`Store::logs_for`](crate::Store::logs_for) returns it. Serialises (serde)
+/// with the field names below, the same shape as the binding's `CiLog`.
 ///
 /// ```
 /// let log = citail::CiLog {
@@ -85,7 +86,7 @@ pub struct Ingested {
 /// };
 /// assert!(citail::render_prompt_block(&[log], 10_000).contains("boom"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CiLog {
     /// The row's id.
     pub id: u64,

@@ -260,14 +260,7 @@ impl Store {
 
     /// Validation, size check and the pipeline: everything before the write.
     fn prepare(&self, log: &NewLog<'_>, created_at_ms: u64) -> Result<Prepared> {
-        let valid = log.validated()?;
-        let max_input = self.options.get_max_input_bytes();
-        if valid.log_tail.len() > max_input {
-            return Err(Error::PayloadTooLarge {
-                len: valid.log_tail.len(),
-                max: max_input,
-            });
-        }
+        let valid = self.validated(log)?;
         let processed = self.pipeline.run(valid.log_tail);
         let value = RowValue {
             run_id: valid.run_id.to_owned(),
@@ -288,6 +281,20 @@ impl Store {
             highlights: processed.highlights,
             redactions: processed.redactions,
         })
+    }
+
+    /// The field checks of [`NewLog`] and the `max_input_bytes` limit, shared by ingest and
+    /// import.
+    fn validated<'a>(&self, log: &NewLog<'a>) -> Result<crate::validate::ValidLog<'a>> {
+        let valid = log.validated()?;
+        let max_input = self.options.get_max_input_bytes();
+        if valid.log_tail.len() > max_input {
+            return Err(Error::PayloadTooLarge {
+                len: valid.log_tail.len(),
+                max: max_input,
+            });
+        }
+        Ok(valid)
     }
 
     /// Hands a prepared row to the writer thread; `done` gets the caller's view of the outcome.
@@ -608,14 +615,7 @@ impl Store {
             conclusion: &row.conclusion,
             log_tail: &row.log_tail,
         };
-        let valid = log.validated()?;
-        let max_input = self.options.get_max_input_bytes();
-        if row.log_tail.len() > max_input {
-            return Err(Error::PayloadTooLarge {
-                len: row.log_tail.len(),
-                max: max_input,
-            });
-        }
+        let valid = self.validated(&log)?;
         let cleaned = crate::dump::clean_import(&self.pipeline, row)?;
         Ok(Prepared {
             repo: valid.repo.to_owned(),

@@ -4,7 +4,7 @@ use super::{open_existing, print_json};
 use crate::args::{FileArgs, ListArgs, ShowArgs};
 use crate::failure::Failure;
 use crate::remote;
-use crate::view::{self, ShownRow};
+use crate::view;
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
@@ -112,7 +112,7 @@ fn local_rows(
     file: &Path,
     repo: &str,
     sha: &str,
-) -> Result<(Vec<ShownRow>, String), Failure> {
+) -> Result<(Vec<citail::CiLog>, String), Failure> {
     let options = citail::Options::default().retention_ms(args.retention);
     let store = open_existing(file, options)?;
     let rows = store
@@ -123,7 +123,7 @@ fn local_rows(
     } else {
         citail::render_prompt_block(&rows, args.budget)
     };
-    Ok((rows.into_iter().map(ShownRow::from).collect(), prompt))
+    Ok((rows, prompt))
 }
 
 fn usage(message: &str) -> Failure {

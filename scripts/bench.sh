@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run --silent build:native > /dev/null
+npm run --silent build > /dev/null
 if [ "${1:-}" = "--quick" ]; then
   exec node_modules/.bin/bun examples/bench/compare.ts --quick
 fi

@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run --silent build:native > /dev/null
+npm run --silent build > /dev/null
 exec node_modules/.bin/bun examples/bun-server/demo.ts

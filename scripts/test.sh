@@ -30,10 +30,10 @@ step "cargo test (unit, property, integration, doc tests)"
 cargo test --workspace --locked
 
 step "build the native module (napi build --release)"
-npm run build:native
+npm run build
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  if ! git diff --exit-code -- node-binding/index.js node-binding/index.d.ts; then
-    echo "node-binding/index.js or index.d.ts changed on rebuild: commit the regenerated files" >&2
+  if ! git diff --exit-code -- node-binding/native.js node-binding/native.d.ts; then
+    echo "node-binding/native.js or native.d.ts changed on rebuild: commit the regenerated files" >&2
     exit 1
   fi
 fi

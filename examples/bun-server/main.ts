@@ -1,7 +1,7 @@
 // Production entry point: configuration from the environment, graceful shutdown on signals.
 //   CLAUDE_HOOKS_INTERNAL_TOKEN=... CITAIL_WATCHED_REPOS=acme/app bun examples/bun-server/main.ts
 import { loadConfig } from './src/config'
-import { consoleLogger } from './src/log'
+import { consoleLogger } from 'citail/http'
 import { startServer, type RunningServer } from './src/server'
 
 let running: RunningServer

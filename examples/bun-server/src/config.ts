@@ -1,4 +1,5 @@
 // Server configuration from the environment, checked once at start-up.
+import { DEFAULT_MAX_BODY_BYTES, MIN_TOKEN_LENGTH } from 'citail/http'
 
 /** Everything the ci-log server needs to run. */
 export interface ServerConfig {
@@ -23,17 +24,7 @@ export interface ServerConfig {
   recoverCorrupt?: boolean
 }
 
-export const MIN_TOKEN_LENGTH = 32
-/** The store's `log_tail` limit (`maxInputBytes`), in UTF-8 bytes of the decoded string. */
-export const MAX_LOG_TAIL_BYTES = 64 * 1024
-/**
- * 400 KiB: every `log_tail` the store accepts, however JSON escapes it, plus the envelope. One
- * byte of log costs at most 6 bytes of JSON (a control character such as ESC becomes `\u001b`;
- * `ensure_ascii` encoders write `\uXXXX` for each 2- or 3-byte character and a 12-byte pair for
- * each 4-byte one), and the other fields are bounded by the store's validation (under 8 KiB even
- * escaped). A tail over the store's limit is still refused, with 413 `PAYLOAD_TOO_LARGE`.
- */
-export const DEFAULT_MAX_BODY_BYTES = 6 * MAX_LOG_TAIL_BYTES + 16 * 1024
+export { DEFAULT_MAX_BODY_BYTES, MAX_LOG_TAIL_BYTES, MIN_TOKEN_LENGTH } from 'citail/http'
 export const DEFAULT_PRUNE_INTERVAL_MS = 10 * 60 * 1000
 
 export class ConfigError extends Error {

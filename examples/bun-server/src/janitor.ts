@@ -1,6 +1,6 @@
 // Periodic pruning of rows past retention.
 import type { CiLogStore } from 'citail'
-import type { Logger } from './log'
+import type { Logger } from 'citail/http'
 
 export interface Janitor {
   /** Runs one prune now; resolves to the rows deleted (0 after a logged failure). */

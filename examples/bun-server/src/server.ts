@@ -2,9 +2,8 @@
 import { randomUUID } from 'node:crypto'
 import { CiLogStore } from 'citail'
 import type { Server } from 'bun'
+import { createCiLogHandler, type Logger } from 'citail/http'
 import { startJanitor, type Janitor } from './janitor'
-import type { Logger } from './log'
-import { handleCiLog } from './route'
 import { requireToken, type ServerConfig } from './config'
 
 export const ROUTE_PATH = '/internal/ci-log'
@@ -44,7 +43,13 @@ export function startServer(config: ServerConfig, log: Logger, store?: CiLogStor
       store: config.storePath, moved_to: db.recovered.movedTo, reason: db.recovered.reason,
     })
   }
-  const deps = { store: db, token: config.token, watchedRepos: config.watchedRepos, maxBodyBytes: config.maxBodyBytes, log }
+  const handleCiLog = createCiLogHandler({
+    store: db,
+    token: config.token,
+    isWatched: (repo) => config.watchedRepos.has(repo),
+    maxBodyBytes: config.maxBodyBytes,
+    logger: log,
+  })
   const server = Bun.serve({
     hostname: config.hostname,
     port: config.port,
@@ -54,7 +59,7 @@ export function startServer(config: ServerConfig, log: Logger, store?: CiLogStor
     development: false,
     fetch(req) {
       if (pathOf(req.url) !== ROUTE_PATH) return new Response('not found', { status: 404 })
-      return handleCiLog(req, deps)
+      return handleCiLog(req)
     },
     // A bug that escapes the route: a bare 500 with an id to find the details in the log.
     error(err) {

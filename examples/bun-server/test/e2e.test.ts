@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildFixCiPrompt } from '../src/prompt'
+import { buildFixCiPrompt } from 'citail/http'
 import { REPO, startHarness, type Harness } from './harness'
 
 const SCRIPT = join(import.meta.dir, '..', '..', 'forgejo', 'post-ci-log.sh')

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_MAX_BODY_BYTES } from '../src/config'
-import { silentLogger, type Logger } from '../src/log'
+import { silentLogger, type Logger } from 'citail/http'
 import { ROUTE_PATH, startServer, type RunningServer } from '../src/server'
 
 export const REPO = 'acme/widgets'

@@ -1,6 +1,6 @@
 // Fix-CI prompt enrichment: append stored log tails, never block a dispatch.
-import { renderPromptBlock, type CiLog, type CiLogStore } from 'citail'
-import type { Logger } from './log'
+import { renderPromptBlock, type CiLog, type CiLogStore } from '../../index.js'
+import type { Logger } from './log.js'
 
 export interface PromptOptions {
   /** Byte budget of the appended block (default 64 KiB). */
@@ -14,9 +14,10 @@ export interface PromptOptions {
   log?: Logger
 }
 
+/** Default of `PromptOptions.maxRows`. */
 export const DEFAULT_MAX_ROWS = 50
 
-/** Default byte budget of the appended block. */
+/** Default of `PromptOptions.maxBytes`: the byte budget of the appended block. */
 export const DEFAULT_MAX_BYTES = 64 * 1024
 
 /**

@@ -1,6 +1,8 @@
 // One structured log line per event, so operators can grep and parse them.
 
 export type Level = 'info' | 'warn' | 'error'
+
+/** Receives one event: a fixed message and its fields (never a secret, never a log tail). */
 export type Logger = (level: Level, message: string, fields?: Record<string, unknown>) => void
 
 /** Writes `<ISO time> <level> <message> {json fields}` to stderr. */
@@ -9,5 +11,5 @@ export const consoleLogger: Logger = (level, message, fields) => {
   process.stderr.write(`${new Date().toISOString()} ${level} ${message}${extra}\n`)
 }
 
-/** Discards everything; for tests. */
+/** Discards everything. */
 export const silentLogger: Logger = () => {}

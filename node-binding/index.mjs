@@ -2,5 +2,5 @@
 // CommonJS entry, so a program that mixes `import` and `require` shares one native module.
 import native from './index.js'
 
-export const { CiLogStore, findHighlights, isCiLogError, renderPromptBlock, truncateTail } = native
+export const { CiLogStore, findHighlights, isCiLogError, renderPromptBlock, truncateTail, __napiBindingTarget } = native
 export default native

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Every check of the project, from a fresh clone: installs what it needs, then runs formatting,
-# lints, Rust tests (unit, property, integration, doc, kill -9), the native module build and its
-# drift check, the TypeScript type check, the API spec under Node and Bun, the reference server's
-# tests (hostile requests included), the benchmark harness in quick mode, a fuzz smoke of every
-# cargo-fuzz target and the Rust example.
+# Every check of the project, from a fresh clone: installs what it needs, then runs the version
+# check, formatting, lints, Rust tests (unit, property, integration, doc, kill -9), the native
+# module build and its drift check, the packages a user installs (npm tarballs used from outside
+# the repository, the crate's publish dry run and docs), the TypeScript type check, the API spec
+# under Node and Bun, the reference server's tests (hostile requests included), the benchmark
+# harness in quick mode, a fuzz smoke of every cargo-fuzz target and the Rust example.
 #   bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ step() { printf '\n==== %s\n' "$*"; }
 step "install: cargo fetch, npm ci"
 cargo fetch --locked
 npm ci --no-audit --no-fund
+
+step "versions agree (scripts/check-versions.mjs)"
+node scripts/check-versions.mjs
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -37,6 +41,13 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     exit 1
   fi
 fi
+
+step "packaging: dist/ tarballs and crate installed outside the repository (scripts/package-test.sh)"
+bash scripts/package-test.sh
+
+step "crate: cargo publish --dry-run, cargo doc without warnings"
+cargo publish --dry-run --locked --allow-dirty --quiet -p citail
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps -p citail
 
 step "TypeScript type check (tsc --noEmit)"
 npx tsc -p tsconfig.json

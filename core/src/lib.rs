@@ -124,7 +124,7 @@ pub mod fuzzing {
     }
 }
 
-/// The README's Rust snippet, compiled and run as a doc test.
+/// The crate README's Rust snippet, compiled and run as a doc test.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

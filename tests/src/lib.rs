@@ -120,3 +120,9 @@ pub fn log<'a>(repo: &'a str, sha: &'a str, step: &'a str, tail: &'a str) -> cit
 pub fn sha(n: u64) -> String {
     format!("{n:040x}")
 }
+
+/// The repository README's Rust snippet, compiled and run as a doc test (the crate's own README
+/// is tested by `citail` itself).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -11,6 +11,8 @@ const SCRIPT = join(import.meta.dir, '..', '..', 'forgejo', 'post-ci-log.sh')
 const SHA = 'ab'.repeat(20)
 const TOKEN = 't'.repeat(40)
 const MAX_BYTES = 61440
+/** What the script runs besides jq and python3. */
+const TOOLS = ['bash', 'curl', 'mktemp', 'wc', 'tail', 'head', 'od', 'tr', 'sed', 'mv', 'cat', 'rm']
 
 let dir: string
 let server: ReturnType<typeof Bun.serve>
@@ -31,7 +33,7 @@ beforeAll(() => {
   })
   const bin = join(dir, 'bin')
   mkdirSync(bin)
-  for (const tool of ['bash', 'curl', 'mktemp', 'wc', 'tail', 'head', 'od', 'tr', 'sed', 'mv', 'cat', 'rm']) {
+  for (const tool of TOOLS) {
     symlinkSync(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool))
   }
   const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim()
@@ -149,7 +151,7 @@ for (const builder of ['jq', 'python3'] as const) {
 test('with neither jq nor python3 the script sends nothing and exits 0', async () => {
   const bare = join(dir, 'bare-bin')
   mkdirSync(bare)
-  for (const tool of ['bash', 'curl', 'mktemp', 'wc', 'tail', 'head', 'od', 'tr', 'sed', 'mv', 'cat', 'rm']) {
+  for (const tool of TOOLS) {
     symlinkSync(join(pythonOnlyPath, tool), join(bare, tool))
   }
   const logFile = join(dir, 'step.log')

@@ -19,20 +19,30 @@ stage="$root/target/npm-package"
 rm -rf "$stage" dist
 mkdir -p "$stage/artifacts" dist
 
+# Runs a command quietly; shows everything it printed if it fails.
+quiet() {
+  local output
+  if ! output=$("$@" 2>&1); then
+    printf '%s\n' "$output" >&2
+    echo "failed: $*" >&2
+    return 1
+  fi
+}
+
 echo "== build: release native module and citail/http"
-npm run --silent build > /dev/null
+quiet npm run --silent build
 
 echo "== stage the main package (npm's own file list)"
-(cd node-binding && npm pack --silent --pack-destination "$stage/artifacts" > /dev/null)
+(cd node-binding && quiet npm pack --pack-destination "$stage/artifacts")
 tar -xzf "$stage/artifacts/citail-$version.tgz" -C "$stage/artifacts"
 mv "$stage/artifacts/package/"* "$stage/"
 rm -rf "$stage/artifacts/"*
 cp node-binding/citail.*.node "$stage/artifacts/"
 
 echo "== platform packages: napi create-npm-dirs, artifacts, pre-publish"
-"$napi" create-npm-dirs --cwd "$stage" > /dev/null
-"$napi" artifacts --cwd "$stage" --output-dir artifacts > /dev/null
-"$napi" pre-publish --cwd "$stage" --skip-optional-publish --no-gh-release > /dev/null
+quiet "$napi" create-npm-dirs --cwd "$stage"
+quiet "$napi" artifacts --cwd "$stage" --output-dir artifacts
+quiet "$napi" pre-publish --cwd "$stage" --skip-optional-publish --no-gh-release
 rm -f "$stage"/*.node
 for dir in "$stage"/npm/*/; do
   cp LICENSE-APACHE LICENSE-MIT "$dir"
@@ -45,11 +55,11 @@ for dir in "$stage"/npm/*/; do
 done
 
 echo "== npm pack"
-npm pack --silent --pack-destination dist "$stage" > /dev/null
-for dir in "$stage"/npm/*/; do npm pack --silent --pack-destination dist "$dir" > /dev/null; done
+quiet npm pack --pack-destination dist "$stage"
+for dir in "$stage"/npm/*/; do quiet npm pack --pack-destination dist "$dir"; done
 
 echo "== cargo package -p citail"
-cargo package --locked --quiet -p citail --allow-dirty
+quiet cargo package --locked -p citail --allow-dirty
 cp "target/package/citail-$version.crate" dist/
 
 node scripts/check-versions.mjs --packed "$stage"

@@ -15,6 +15,8 @@ consumer=$(mktemp -d "${TMPDIR:-/tmp}/citail-consumer-XXXXXX")
 trap 'rm -rf "$consumer"' EXIT
 cp tests/packaging/* "$consumer/"
 cd "$consumer"
+# The same consumer as an ES module: a .mts file resolves the `import` side of the exports map.
+cp consumer.ts consumer.mts
 npm init -y > /dev/null
 npm install --offline --no-audit --no-fund --silent \
   "$root/dist/citail-$version.tgz" "$root/dist/citail-linux-x64-gnu-$version.tgz"

@@ -2,7 +2,7 @@
 //! `--json` shapes, exit statuses, the lock message, backup round trips and damage reports.
 
 use citail::{NewLog, Options, Store};
-use citail_tests::{load_fixtures, sha};
+use citail_tests::{load_fixtures, log, sha};
 use redb::ReadableTable as _;
 use serde_json::Value;
 use std::io::{Read as _, Write as _};
@@ -357,15 +357,7 @@ fn compact_gives_space_back_after_a_large_prune() {
         for round in 0..20u64 {
             for fixture in &fixtures {
                 let head = sha(round);
-                let log = NewLog {
-                    repo: REPO,
-                    run_id: "1",
-                    job_id: "1",
-                    step_name: &fixture.name,
-                    head_sha: &head,
-                    conclusion: "failure",
-                    log_tail: fixture.wire_tail(),
-                };
+                let log = log(REPO, &head, &fixture.name, fixture.wire_tail());
                 store.ingest_at(&log, T0 + round).expect("ingest");
             }
         }

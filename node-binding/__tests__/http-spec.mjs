@@ -30,11 +30,16 @@ function get(query, headers = { authorization: `Bearer ${TOKEN}` }) {
   return new Request(`${URL_BASE}?${query}`, { headers })
 }
 
-/** A store in a fresh temp folder, with a cleanup. */
-function tempStore() {
+/** Runs `fn` with a store in a fresh temp folder, then closes the store and removes the folder. */
+async function withStore(fn) {
   const dir = mkdtempSync(join(tmpdir(), 'citail-http-'))
   const store = CiLogStore.open(join(dir, 'ci-logs.redb'))
-  return { store, done: () => { store.close(); rmSync(dir, { recursive: true, force: true }) } }
+  try {
+    return await fn(store)
+  } finally {
+    store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** Collects log lines. */
@@ -46,9 +51,8 @@ function recorder() {
 
 export function defineHttpSpec({ describe, test }) {
   describe('citail/http createCiLogHandler', () => {
-    test('refuses bad options at once with INVALID_OPTION naming the option', () => {
-      const { store, done } = tempStore()
-      try {
+    test('refuses bad options at once with INVALID_OPTION naming the option', async () => {
+      await withStore(async (store) => {
         const good = { store, token: TOKEN, isWatched: () => true }
         for (const [override, field] of [
           [{ store: undefined }, 'store'], [{ token: 'short' }, 'token'], [{ token: 42 }, 'token'],
@@ -62,14 +66,11 @@ export function defineHttpSpec({ describe, test }) {
           })
         }
         assert.throws(() => createCiLogHandler(undefined), (err) => err.code === 'INVALID_OPTION')
-      } finally {
-        done()
-      }
+      })
     })
 
     test('an async isWatched decides: 201 and stored for a watched repo, 404 and nothing stored otherwise', async () => {
-      const { store, done } = tempStore()
-      try {
+      await withStore(async (store) => {
         const asked = []
         const handler = createCiLogHandler({
           store, token: TOKEN,
@@ -85,14 +86,11 @@ export function defineHttpSpec({ describe, test }) {
         assert.deepEqual(asked, ['acme/widgets', 'someone/else'])
         assert.equal((await store.logsFor('acme/widgets', SHA)).length, 1)
         assert.equal((await store.logsFor('someone/else', SHA)).length, 0)
-      } finally {
-        done()
-      }
+      })
     })
 
     test('isWatched rejecting is a logged 503 WATCH_CHECK_FAILED; unauthenticated requests never reach it', async () => {
-      const { store, done } = tempStore()
-      try {
+      await withStore(async (store) => {
         const { lines, log } = recorder()
         let calls = 0
         const handler = createCiLogHandler({
@@ -111,28 +109,22 @@ export function defineHttpSpec({ describe, test }) {
         assert.equal(res.status, 401)
         assert.equal(calls, 1)
         assert.equal((await store.logsFor('acme/widgets', SHA)).length, 0)
-      } finally {
-        done()
-      }
+      })
     })
 
     test('a throwing logger does not fail the request', async () => {
-      const { store, done } = tempStore()
-      try {
+      await withStore(async (store) => {
         const handler = createCiLogHandler({
           store, token: TOKEN, isWatched: () => true, logger: () => { throw new Error('log sink down') },
         })
         const res = await handler(post(payload()))
         assert.equal(res.status, 201)
         assert.equal((await store.logsFor('acme/widgets', SHA)).length, 1)
-      } finally {
-        done()
-      }
+      })
     })
 
     test('a body stream that fails is a bare 500 with a request id; the details go to the log only', async () => {
-      const { store, done } = tempStore()
-      try {
+      await withStore(async (store) => {
         const { lines, log } = recorder()
         const handler = createCiLogHandler({ store, token: TOKEN, isWatched: () => true, logger: log })
         const body = new ReadableStream({ pull(controller) { controller.error(new Error('connection reset at /srv/secret/path')) } })
@@ -148,28 +140,22 @@ export function defineHttpSpec({ describe, test }) {
         const logged = lines.find((l) => l.fields?.request_id === error.request_id)
         assert.ok(logged, 'the failure is logged under its request id')
         assert.match(String(logged.fields.message), /connection reset/)
-      } finally {
-        done()
-      }
+      })
     })
 
     test('maxBodyBytes: a larger body is 413 without being stored', async () => {
-      const { store, done } = tempStore()
-      try {
+      await withStore(async (store) => {
         const handler = createCiLogHandler({ store, token: TOKEN, isWatched: () => true, maxBodyBytes: 1024 })
         const res = await handler(post(payload({ log_tail: 'x'.repeat(2048) })))
         assert.equal(res.status, 413)
         assert.equal((await res.json()).error.code, 'PAYLOAD_TOO_LARGE')
         assert.equal((await store.logsFor('acme/widgets', SHA)).length, 0)
         assert.ok(DEFAULT_MAX_BODY_BYTES > 6 * 64 * 1024)
-      } finally {
-        done()
-      }
+      })
     })
 
     test('GET answers the rows and the block ciLogBlock renders, within the prompt options', async () => {
-      const { store, done } = tempStore()
-      try {
+      await withStore(async (store) => {
         for (const step of ['build', 'lint', 'test']) await store.ingest(payload({ step_name: step, log_tail: `error in ${step}\n` }))
         const handler = createCiLogHandler({ store, token: TOKEN, isWatched: () => false, prompt: { maxRows: 2 } })
         const res = await handler(get(`repo=acme/widgets&head_sha=${SHA}`))
@@ -185,27 +171,23 @@ export function defineHttpSpec({ describe, test }) {
         const bad = await handler(get('repo=acme/widgets&head_sha=nope'))
         assert.equal(bad.status, 400)
         assert.equal((await bad.json()).error.field, 'head_sha')
-      } finally {
-        done()
-      }
+      })
     })
   })
 
   describe('citail/http buildFixCiPrompt', () => {
     test('appends the block, and leaves the prompt byte-identical with no rows or a failed store', async () => {
-      const { store, done } = tempStore()
       const base = 'Fix the failing CI run.\n'
-      try {
+      const closed = await withStore(async (store) => {
         assert.equal(await buildFixCiPrompt(store, base, 'acme/widgets', SHA), base)
         await store.ingest(payload())
         const enriched = await buildFixCiPrompt(store, base, 'acme/widgets', SHA)
         assert.ok(enriched.startsWith(base) && enriched.length > base.length)
         assert.ok(enriched.includes('test parse ... FAILED'))
-      } finally {
-        done()
-      }
+        return store
+      })
       const { lines, log } = recorder()
-      assert.equal(await buildFixCiPrompt(store, base, 'acme/widgets', SHA, { log }), base)
+      assert.equal(await buildFixCiPrompt(closed, base, 'acme/widgets', SHA, { log }), base)
       assert.equal(lines.at(-1).fields.code, 'STORE_CLOSED')
     })
   })

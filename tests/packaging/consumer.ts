@@ -1,5 +1,6 @@
 // Type-checked (never run) under moduleResolution node16, nodenext and bundler; as a .ts file in
-// a CommonJS package it resolves the `require` types, consumer.mts the `import` types.
+// a CommonJS package it resolves the `require` types, and package-test.sh copies it to
+// consumer.mts, which resolves the `import` types.
 import { CiLogStore, isCiLogError, renderPromptBlock, type CiLog, type CiLogErrorCode, type IngestResult } from 'citail'
 import { buildFixCiPrompt, createCiLogHandler, type CiLogHandler, type Logger } from 'citail/http'
 

@@ -69,13 +69,11 @@ export function createCiLogHandler(options: CiLogHandlerOptions): CiLogHandler {
   }
 }
 
-interface Deps {
-  store: CiLogStore
-  token: string
-  isWatched: (repo: string) => boolean | Promise<boolean>
+/** The options once checked, with their defaults filled in. */
+interface Deps extends Pick<CiLogHandlerOptions, 'store' | 'token' | 'isWatched'> {
   maxBodyBytes: number
   log: Logger
-  prompt: Pick<PromptOptions, 'maxBytes' | 'maxRows'>
+  prompt: NonNullable<CiLogHandlerOptions['prompt']>
 }
 
 function checkedOptions(options: CiLogHandlerOptions): Deps {

@@ -119,6 +119,11 @@ export interface CommitStats {
   transactions: number
   /** Rows those transactions carried; `rows / transactions` is the average group size. */
   rows: number
+  /**
+   * Times the file was closed and opened again in place because a write had failed at the
+   * disk (a full disk, say). Nonzero means the disk failed a write.
+   */
+  reopens: number
 }
 
 /**

@@ -21,6 +21,7 @@
 //!   queued, runs those callbacks, and exits before the database is closed.
 
 use crate::layout::RowValue;
+use crate::live::LiveDb;
 use crate::registry::panic_message;
 use crate::tables::WriteTables;
 use crate::{Error, Highlight, Result};
@@ -83,7 +84,7 @@ impl Committer {
     ///
     /// # Errors
     /// [`Error::Io`] if the thread cannot be spawned.
-    pub(crate) fn start(db: Arc<redb::Database>) -> Result<Committer> {
+    pub(crate) fn start(db: Arc<LiveDb>) -> Result<Committer> {
         let (queue, incoming) = channel();
         let counters = Arc::new(Counters::default());
         let counting = Arc::clone(&counters);
@@ -138,7 +139,7 @@ impl Drop for Committer {
 }
 
 /// The writer loop: block for one row, take what queued behind it, commit them together.
-fn run(db: &redb::Database, incoming: &Receiver<(PendingRow, Done)>, counters: &Counters) {
+fn run(db: &LiveDb, incoming: &Receiver<(PendingRow, Done)>, counters: &Counters) {
     while let Ok(first) = incoming.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP_ROWS {
@@ -156,9 +157,9 @@ fn run(db: &redb::Database, incoming: &Receiver<(PendingRow, Done)>, counters: &
 }
 
 /// Writes `group` in one transaction, or row by row if that fails, then acknowledges each row.
-fn commit_group(db: &redb::Database, group: Vec<(PendingRow, Done)>) {
+fn commit_group(db: &LiveDb, group: Vec<(PendingRow, Done)>) {
     let (rows, dones): (Vec<PendingRow>, Vec<Done>) = group.into_iter().unzip();
-    match write_guarded(db, &rows) {
+    match db.run("write to", |db| write_guarded(db, &rows)) {
         Ok(applied) => {
             for (done, applied) in dones.into_iter().zip(applied) {
                 acknowledge(done, Ok(applied));
@@ -229,10 +230,45 @@ mod tests {
     use std::sync::mpsc::{sync_channel, RecvTimeoutError};
     use std::time::Duration;
 
-    fn database() -> (tempfile::TempDir, Arc<redb::Database>) {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = redb::Database::create(dir.path().join("c.redb")).expect("create");
-        (dir, Arc::new(db))
+    /// A fresh database, and a way to run a transaction on it beside the committer.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        live: Arc<LiveDb>,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("dir");
+            let path = dir.path().join("c.redb");
+            let db = redb::Database::create(&path).expect("create");
+            let live = Arc::new(LiveDb::new(path, crate::Options::default(), db));
+            Fixture { _dir: dir, live }
+        }
+
+        fn committer(&self) -> Committer {
+            Committer::start(Arc::clone(&self.live)).expect("start")
+        }
+
+        fn begin_write(&self) -> redb::WriteTransaction {
+            self.live
+                .run("test", |db| Ok(db.begin_write()?))
+                .expect("begin")
+        }
+
+        fn rows_in(
+            &self,
+            table: redb::TableDefinition<
+                'static,
+                impl redb::Key + 'static,
+                impl redb::Value + 'static,
+            >,
+        ) -> u64 {
+            self.live
+                .run("test", |db| {
+                    Ok(db.begin_read()?.open_table(table)?.len()?)
+                })
+                .expect("count")
+        }
     }
 
     fn row(id: u64, step: &str) -> PendingRow {
@@ -259,10 +295,10 @@ mod tests {
 
     #[test]
     fn rows_queued_behind_a_busy_writer_share_one_commit_and_wait_for_it() {
-        let (_dir, db) = database();
-        let committer = Committer::start(Arc::clone(&db)).expect("start");
+        let db = Fixture::new();
+        let committer = db.committer();
         // Another write transaction holds redb's writer: the committer cannot commit yet.
-        let blocker = db.begin_write().expect("begin");
+        let blocker = db.begin_write();
         let (acks, acked) = sync_channel(64);
         for id in 1..=50 {
             let acks = acks.clone();
@@ -294,19 +330,15 @@ mod tests {
         // The first row may have gone alone before the blocker; the other 49 went together.
         let (groups, rows) = committer.totals();
         assert!(groups <= 2 && rows == 50, "{groups} groups, {rows} rows");
-        let read = db.begin_read().expect("read");
-        assert_eq!(read.open_table(ROWS).expect("rows").len().expect("len"), 50);
-        assert_eq!(
-            read.open_table(ZTAILS).expect("tails").len().expect("len"),
-            50
-        );
+        assert_eq!(db.rows_in(ROWS), 50);
+        assert_eq!(db.rows_in(ZTAILS), 50);
     }
 
     #[test]
     fn a_group_that_fails_is_retried_row_by_row_so_only_the_bad_row_fails() {
-        let (_dir, db) = database();
-        let committer = Committer::start(Arc::clone(&db)).expect("start");
-        let blocker = db.begin_write().expect("begin");
+        let db = Fixture::new();
+        let committer = db.committer();
+        let blocker = db.begin_write();
         let (acks, acked) = sync_channel(8);
         // Row 2's step is recorded by hand as stored under a row that does not exist, so
         // replacing it fails (an index points at nothing): the group fails as a whole.
@@ -330,14 +362,13 @@ mod tests {
         let [(_, first), (_, broken), (_, third)] = <[_; 3]>::try_from(results).expect("three");
         assert!(first.is_ok() && third.is_ok(), "{first:?} {third:?}");
         assert!(matches!(broken, Err(Error::Corrupt { .. })), "{broken:?}");
-        let read = db.begin_read().expect("read");
-        assert_eq!(read.open_table(ROWS).expect("rows").len().expect("len"), 2);
+        assert_eq!(db.rows_in(ROWS), 2);
     }
 
     #[test]
     fn dropping_the_committer_drains_the_queue_first() {
-        let (_dir, db) = database();
-        let committer = Committer::start(Arc::clone(&db)).expect("start");
+        let db = Fixture::new();
+        let committer = db.committer();
         let (acks, acked) = sync_channel(300);
         for id in 1..=300 {
             let acks = acks.clone();
@@ -347,10 +378,6 @@ mod tests {
         }
         drop(committer);
         assert_eq!(acked.try_iter().filter(|ok| *ok).count(), 300);
-        let read = db.begin_read().expect("read");
-        assert_eq!(
-            read.open_table(ROWS).expect("rows").len().expect("len"),
-            300
-        );
+        assert_eq!(db.rows_in(ROWS), 300);
     }
 }

@@ -43,6 +43,7 @@ mod dump;
 mod error;
 mod highlight;
 mod layout;
+mod live;
 mod model;
 mod normalize;
 mod options;

@@ -10,6 +10,7 @@
 //! such an entry waits for the close instead of racing it for the lock.
 
 use crate::commit::Committer;
+use crate::live::LiveDb;
 use crate::{Error, Options, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 /// An open database, the canonical path it is registered under, its writer thread and its id
 /// counter.
 pub(crate) struct SharedDb {
-    db: Option<Arc<redb::Database>>,
+    live: Arc<LiveDb>,
     path: PathBuf,
     /// Dropped before `db`: the writer drains its queue and exits first.
     committer: Option<Committer>,
@@ -35,8 +36,18 @@ pub(crate) struct SharedDb {
 }
 
 impl SharedDb {
-    pub(crate) fn db(&self) -> Result<&redb::Database> {
-        self.db.as_deref().ok_or_else(Error::closed)
+    /// Runs `op` on the database; see [`LiveDb::run`].
+    pub(crate) fn run<T>(
+        &self,
+        operation: &'static str,
+        op: impl FnOnce(&redb::Database) -> Result<T>,
+    ) -> Result<T> {
+        self.live.run(operation, op)
+    }
+
+    /// How many times the database was reopened after a latched I/O failure.
+    pub(crate) fn reopens(&self) -> u64 {
+        self.live.reopens()
     }
 
     pub(crate) fn committer(&self) -> Result<&Committer> {
@@ -59,7 +70,7 @@ impl Drop for SharedDb {
         // Outside the registry lock: a callback the writer is running may open a store.
         drop(self.committer.take());
         let mut map = lock();
-        drop(self.db.take());
+        self.live.close();
         if map
             .get(&self.path)
             .is_some_and(|weak| weak.strong_count() == 0)
@@ -92,11 +103,12 @@ pub(crate) fn open_shared(
             }
             Some(None) => return Err(Error::Locked { path: key }),
             None => {
-                let db = Arc::new(create(&key, options)?);
+                let db = create(&key, options)?;
                 let next_id = init(&db)?.max(1);
+                let live = Arc::new(LiveDb::new(key.clone(), options.clone(), db));
                 let shared = Arc::new(SharedDb {
-                    committer: Some(Committer::start(Arc::clone(&db))?),
-                    db: Some(db),
+                    committer: Some(Committer::start(Arc::clone(&live))?),
+                    live,
                     path: key.clone(),
                     next_id: AtomicU64::new(next_id),
                 });
@@ -152,7 +164,7 @@ fn canonical(path: &Path) -> Result<PathBuf> {
 
 /// Opens or creates the redb file. A panic inside redb (it may panic on some damaged files) is
 /// caught and reported as [`Error::Corrupt`].
-fn create(path: &Path, options: &Options) -> Result<redb::Database> {
+pub(crate) fn create(path: &Path, options: &Options) -> Result<redb::Database> {
     let mut builder = redb::Builder::new();
     builder.set_cache_size(options.get_cache_bytes());
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)))

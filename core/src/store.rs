@@ -423,17 +423,19 @@ impl Store {
         validate_repo(repo)?;
         let sha = normalize_sha(head_sha)?;
         let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
-        let tx = self.shared.db()?.begin_read()?;
-        let rows = tx.open_table(ROWS)?;
-        let reader = RowReader::open(&tx)?;
-        let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
-        let mut out = Vec::new();
-        for entry in rows.range(range)?.rev().take(limit) {
-            let (key, value) = entry?;
-            out.push(reader.row(key.value(), value.value())?);
-        }
-        out.reverse();
-        Ok(out)
+        self.shared.run("read", |db| {
+            let tx = db.begin_read()?;
+            let rows = tx.open_table(ROWS)?;
+            let reader = RowReader::open(&tx)?;
+            let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
+            let mut out = Vec::new();
+            for entry in rows.range(range)?.rev().take(limit) {
+                let (key, value) = entry?;
+                out.push(reader.row(key.value(), value.value())?);
+            }
+            out.reverse();
+            Ok(out)
+        })
     }
 
     /// Deletes rows past retention at the current time. See [`Store::prune_at`].
@@ -483,15 +485,17 @@ impl Store {
         let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
         let mut total = 0;
         loop {
-            let mut tx = self.begin_write()?;
-            let deleted = prune_batch(&tx, cutoff)?;
-            let last = deleted < PRUNE_BATCH;
-            if !last {
-                tx.set_durability(Durability::None)?;
-            }
-            tx.commit()?;
+            let deleted = self.shared.run("prune", |db| {
+                let mut tx = db.begin_write()?;
+                let deleted = prune_batch(&tx, cutoff)?;
+                if deleted == PRUNE_BATCH || !self.options.get_durable() {
+                    tx.set_durability(Durability::None)?;
+                }
+                tx.commit()?;
+                Ok(deleted)
+            })?;
             total += deleted as u64;
-            if last {
+            if deleted < PRUNE_BATCH {
                 return Ok(total);
             }
         }
@@ -515,26 +519,31 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn stats(&self) -> Result<Stats> {
-        let tx = self.shared.db()?.begin_read()?;
-        let meta = tx.open_table(META)?;
-        let by_time = tx.open_table(BY_TIME)?;
-        let oldest = by_time.first()?.map(|(key, _)| key.value().0);
-        let newest = by_time.last()?.map(|(key, _)| key.value().0);
-        Ok(Stats {
-            schema_version: meta_get(&meta, META_SCHEMA)?,
-            rows: meta_get(&meta, META_ROWS)?,
-            stored_bytes: meta_get(&meta, META_STORED_BYTES)?,
-            oldest_created_at: oldest,
-            newest_created_at: newest,
-            file_bytes: std::fs::metadata(self.path())
-                .map_err(|e| Error::Io(e).at("stat", self.path()))?
-                .len(),
-        })
+        let mut stats = self.shared.run("read", |db| {
+            let tx = db.begin_read()?;
+            let meta = tx.open_table(META)?;
+            let by_time = tx.open_table(BY_TIME)?;
+            let oldest = by_time.first()?.map(|(key, _)| key.value().0);
+            let newest = by_time.last()?.map(|(key, _)| key.value().0);
+            Ok(Stats {
+                schema_version: meta_get(&meta, META_SCHEMA)?,
+                rows: meta_get(&meta, META_ROWS)?,
+                stored_bytes: meta_get(&meta, META_STORED_BYTES)?,
+                oldest_created_at: oldest,
+                newest_created_at: newest,
+                file_bytes: 0,
+            })
+        })?;
+        stats.file_bytes = std::fs::metadata(self.path())
+            .map_err(|e| Error::Io(e).at("stat", self.path()))?
+            .len();
+        Ok(stats)
     }
 
     /// What group commit has done on this file since it was opened in this process: write
-    /// transactions and the rows they carried. `rows / transactions` is the average group size;
-    /// it grows with the number of ingests arriving while a commit is in flight.
+    /// transactions and the rows they carried, and how often the file was reopened after a
+    /// failed write. `rows / transactions` is the average group size; it grows with the number
+    /// of ingests arriving while a commit is in flight.
     ///
     /// ```
     /// # let dir = tempfile::tempdir()?;
@@ -542,7 +551,8 @@ impl Store {
     /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
     ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "boom\n" };
     /// store.ingest(&log)?;
-    /// assert_eq!(store.commit_stats(), citail::CommitStats { transactions: 1, rows: 1 });
+    /// let stats = store.commit_stats();
+    /// assert_eq!((stats.transactions, stats.rows, stats.reopens), (1, 1, 0));
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn commit_stats(&self) -> CommitStats {
@@ -550,7 +560,11 @@ impl Store {
             .shared
             .committer()
             .map_or((0, 0), crate::commit::Committer::totals);
-        CommitStats { transactions, rows }
+        CommitStats {
+            transactions,
+            rows,
+            reopens: self.shared.reopens(),
+        }
     }
 
     /// Stores a row as [`Store::export`](crate::ExportedRow)ed from a citail store, keeping its
@@ -659,7 +673,9 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn rows(&self, filter: &crate::RowFilter) -> Result<crate::Rows> {
-        crate::Rows::new(&self.shared.db()?.begin_read()?, filter.clone())
+        self.shared.run("read", |db| {
+            crate::Rows::new(&db.begin_read()?, filter.clone())
+        })
     }
 
     /// The `limit` commits whose newest admitted row is newest, newest first, with their row
@@ -687,7 +703,9 @@ impl Store {
         filter: &crate::RowFilter,
         limit: usize,
     ) -> Result<Vec<crate::CommitSummary>> {
-        crate::scan::commits(&self.shared.db()?.begin_read()?, filter, limit)
+        self.shared.run("read", |db| {
+            crate::scan::commits(&db.begin_read()?, filter, limit)
+        })
     }
 
     /// Checks every invariant of the file over one snapshot: each row decodes (value, tail,
@@ -716,15 +734,9 @@ impl Store {
     /// # Errors
     /// As [`Store::check`].
     pub fn check_with_progress(&self, progress: &mut dyn FnMut(u64)) -> Result<crate::CheckReport> {
-        crate::check::check(&self.shared.db()?.begin_read()?, progress)
-    }
-
-    fn begin_write(&self) -> Result<WriteTransaction> {
-        let mut tx = self.shared.db()?.begin_write()?;
-        if !self.options.get_durable() {
-            tx.set_durability(Durability::None)?;
-        }
-        Ok(tx)
+        self.shared.run("read", |db| {
+            crate::check::check(&db.begin_read()?, progress)
+        })
     }
 }
 
@@ -814,6 +826,9 @@ pub struct CommitStats {
     pub transactions: u64,
     /// Rows those transactions carried.
     pub rows: u64,
+    /// Times the file was closed and opened again in place because redb had latched an I/O
+    /// failure (a full disk, say); see the `live` module. Nonzero means the disk failed a write.
+    pub reopens: u64,
 }
 
 /// A place in the arrival order of ingests, from [`Store::ticket`]: the id the row will get.

@@ -476,8 +476,9 @@ export function defineSpec({ describe, test }) {
       assert.equal(rows.length, 1000)
       assert.deepEqual(new Set(rows.map((r) => r.log_tail)), new Set(Array.from({ length: 1000 }, (_, i) => `out ${i}\n`)))
       // Group commit: ingests that arrived while a commit was in flight shared the next one.
-      const { transactions, rows: committed } = store.commitStats()
+      const { transactions, rows: committed, reopens } = store.commitStats()
       assert.equal(committed, 1000)
+      assert.equal(reopens, 0, 'no write failed at the disk')
       assert.ok(transactions < committed, `${transactions} transactions for ${committed} rows`)
       store.close()
     })

@@ -221,6 +221,9 @@ pub struct CommitStats {
     pub transactions: f64,
     /// Rows those transactions carried; `rows / transactions` is the average group size.
     pub rows: f64,
+    /// Times the file was closed and opened again in place because a write had failed at the
+    /// disk (a full disk, say). Nonzero means the disk failed a write.
+    pub reopens: f64,
 }
 
 impl From<citail::CommitStats> for CommitStats {
@@ -228,6 +231,7 @@ impl From<citail::CommitStats> for CommitStats {
         CommitStats {
             transactions: num(c.transactions),
             rows: num(c.rows),
+            reopens: num(c.reopens),
         }
     }
 }

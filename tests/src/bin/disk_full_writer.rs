@@ -1,22 +1,28 @@
 //! The child process of `tests/tests/disk_full.rs`, run under a file-size limit
 //! (`RLIMIT_FSIZE`, with SIGXFSZ ignored so a write past it fails with `EFBIG` instead of killing
-//! the process). It ingests rows until the store refuses one, waits for the parent to lift the
-//! limit (a line on stdin), ingests again in the same process, then checks every acknowledged
-//! row. One line per event on stdout:
+//! the process). It ingests rows until the store refuses one, tries a read and a write while the
+//! limit holds, waits for the parent to lift it (a line on stdin), ingests again with the same
+//! `Store` (no close, no restart), then checks every acknowledged row. Given a ballast file (the
+//! filler of a small tmpfs), it deletes it when told space returns. One line per event on
+//! stdout:
 //!
 //! ```text
-//! acked <n>                 n rows acknowledged before the first failure
-//! failed <kind> <message>   the first failure: kind is `io`, `file`, `storage`, `corrupt` or `other`
-//! retry <k> ok|<kind> ...   each ingest after the limit is lifted, until one succeeds
-//! reopen ok|<kind> ...      when none did: the store closed and opened again in this process,
-//!                           then one more ingest
-//! verified <n>              every acknowledged row read back byte-exact
+//! acked <n>                           rows acknowledged before the first failure
+//! failed <kind> <message>             the first failure: kind is `io`, `file`, `storage`,
+//!                                     `corrupt` or `other`
+//! read-while-full ok <rows>|<kind> …  a lookup while the limit still holds
+//! write-while-full ok|<kind> …        an ingest while the limit still holds
+//! waiting                             for the parent to lift the limit
+//! retry <k> ok | gave-up <kind> …     ingests every 50 ms after that, until one lands (20 s at most)
+//! reopens <n>                         the store's count of in-place reopens
+//! verified <n>                        every acknowledged row read back byte-exact
 //! ```
 //!
-//!   disk-full-writer <store path>
+//!   disk-full-writer <store path> [<ballast file>]
 use citail::{Error, Options, Store};
 use citail_tests::{log, sha};
 use std::io::BufRead as _;
+use std::time::{Duration, Instant};
 
 /// 24 KiB of text zstd cannot shrink much, unique to `n`, so the file grows with every row.
 fn incompressible_tail(n: u64) -> String {
@@ -46,9 +52,11 @@ fn kind(err: &Error) -> &'static str {
 }
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .expect("usage: disk-full-writer <store path>");
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("usage: disk-full-writer <store path> [<ballast file>]");
+    let ballast = args.next();
     let store = Store::open(&path, Options::default()).expect("open the store under the limit");
     let head = sha(7);
     let step = |n: u64| format!("step-{n}");
@@ -64,43 +72,50 @@ fn main() {
     println!("acked {acked}");
     println!("failed {} {failure}", kind(&failure));
 
-    // The parent lifts the limit, then says so.
+    // Still full: reads go on from the last commit, writes are refused.
+    std::thread::sleep(Duration::from_millis(300));
+    match store.logs_for("acme/app", &head) {
+        Ok(rows) => println!("read-while-full ok {}", rows.len()),
+        Err(err) => println!("read-while-full {} {err}", kind(&err)),
+    }
+    match store.ingest(&log(
+        "acme/app",
+        &head,
+        &step(acked),
+        &incompressible_tail(acked),
+    )) {
+        Ok(_) => println!("write-while-full ok"),
+        Err(err) => println!("write-while-full {} {err}", kind(&err)),
+    }
+    println!("waiting");
+
+    // The parent lifts the limit, then says so; the same store takes writes again, retried as
+    // a server's clients would.
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .expect("read stdin");
-    let mut retried_ok = false;
-    for k in 1..=3u64 {
+    if let Some(ballast) = &ballast {
+        std::fs::remove_file(ballast).expect("free the space the ballast file held");
+    }
+    let started = Instant::now();
+    for k in 1.. {
         let (name, tail) = (step(acked), incompressible_tail(acked));
         match store.ingest(&log("acme/app", &head, &name, &tail)) {
             Ok(_) => {
                 println!("retry {k} ok");
                 acked += 1;
-                retried_ok = true;
                 break;
             }
-            Err(err) => println!("retry {k} {} {err}", kind(&err)),
+            Err(err) if started.elapsed() > Duration::from_secs(20) => {
+                println!("gave-up {} {err}", kind(&err));
+                break;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
     }
-
-    let store = if retried_ok {
-        store
-    } else {
-        // redb refuses every write after a failed one until the database is opened again.
-        drop(store);
-        let store =
-            Store::open(&path, Options::default()).expect("reopen after the limit is lifted");
-        let (name, tail) = (step(acked), incompressible_tail(acked));
-        match store.ingest(&log("acme/app", &head, &name, &tail)) {
-            Ok(_) => {
-                println!("reopen ok");
-                acked += 1;
-            }
-            Err(err) => println!("reopen {} {err}", kind(&err)),
-        }
-        store
-    };
+    println!("reopens {}", store.commit_stats().reopens);
 
     let rows = store.logs_for("acme/app", &head).expect("read back");
     let mut verified = 0;

@@ -159,7 +159,8 @@ fn run(db: &LiveDb, incoming: &Receiver<(PendingRow, Done)>, counters: &Counters
 /// Writes `group` in one transaction, or row by row if that fails, then acknowledges each row.
 fn commit_group(db: &LiveDb, group: Vec<(PendingRow, Done)>) {
     let (rows, dones): (Vec<PendingRow>, Vec<Done>) = group.into_iter().unzip();
-    match db.run("write to", |db| write_guarded(db, &rows)) {
+    let quick_repair = db.quick_repair();
+    match db.run("write to", |db| write_guarded(db, &rows, quick_repair)) {
         Ok(applied) => {
             for (done, applied) in dones.into_iter().zip(applied) {
                 acknowledge(done, Ok(applied));
@@ -186,8 +187,12 @@ fn acknowledge(done: Done, result: Result<Applied>) {
 
 /// [`write`], with a panic inside redb (possible on a damaged file) reported as
 /// [`Error::Corrupt`] and the transaction dropped uncommitted.
-fn write_guarded(db: &redb::Database, rows: &[PendingRow]) -> Result<Vec<Applied>> {
-    catch_unwind(AssertUnwindSafe(|| write(db, rows))).unwrap_or_else(|panic| {
+fn write_guarded(
+    db: &redb::Database,
+    rows: &[PendingRow],
+    quick_repair: bool,
+) -> Result<Vec<Applied>> {
+    catch_unwind(AssertUnwindSafe(|| write(db, rows, quick_repair))).unwrap_or_else(|panic| {
         Err(Error::corrupt(format!(
             "writing a group of {} rows: {}",
             rows.len(),
@@ -196,9 +201,11 @@ fn write_guarded(db: &redb::Database, rows: &[PendingRow]) -> Result<Vec<Applied
     })
 }
 
-/// One write transaction holding every row of `rows`, in order.
-fn write(db: &redb::Database, rows: &[PendingRow]) -> Result<Vec<Applied>> {
+/// One write transaction holding every row of `rows`, in order; with `quick_repair`, it also
+/// records redb's allocator state.
+fn write(db: &redb::Database, rows: &[PendingRow], quick_repair: bool) -> Result<Vec<Applied>> {
     let mut tx = db.begin_write()?;
+    tx.set_quick_repair(quick_repair);
     if !rows.iter().any(|row| row.durable) {
         tx.set_durability(Durability::None)?;
     }

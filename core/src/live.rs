@@ -86,6 +86,13 @@ impl LiveDb {
         })
     }
 
+    /// Whether write transactions record the allocator state
+    /// ([`Options::quick_repair`]); the first open of the file in this process decides, as for
+    /// the cache size.
+    pub(crate) fn quick_repair(&self) -> bool {
+        self.options.get_quick_repair()
+    }
+
     /// How many times the database was retired and opened again.
     pub(crate) fn reopens(&self) -> u64 {
         self.reopens.load(Ordering::Relaxed)

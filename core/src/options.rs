@@ -35,6 +35,7 @@ pub struct Options {
     max_highlight_bytes: usize,
     problem_matchers: Vec<ProblemMatcher>,
     verify_on_open: bool,
+    quick_repair: bool,
     recover_corrupt: bool,
 }
 
@@ -55,6 +56,7 @@ impl Default for Options {
             max_highlight_bytes: 4096,
             problem_matchers: Vec::new(),
             verify_on_open: true,
+            quick_repair: false,
             recover_corrupt: false,
         }
     }
@@ -237,6 +239,30 @@ impl Options {
     pub fn verify_on_open(mut self, verify: bool) -> Self {
         self.verify_on_open = verify;
         self
+    }
+
+    /// Whether every commit also records redb's allocator state (redb's "quick repair"), so
+    /// that opening the file after a crash need not rebuild it by walking every table. It makes
+    /// commits two-phase (two fsyncs instead of one). Default: `false`. What each choice costs,
+    /// measured, is in the README's Reliability section (`cargo run --release -p
+    /// citail-examples --bin recovery-time`).
+    ///
+    /// ```
+    /// assert!(citail::Options::default().quick_repair(true).get_quick_repair());
+    /// ```
+    pub fn quick_repair(mut self, quick: bool) -> Self {
+        self.quick_repair = quick;
+        self
+    }
+
+    /// Whether commits record the allocator state for a fast open after a crash.
+    ///
+    /// ```
+    /// assert!(!citail::Options::default().get_quick_repair());
+    /// ```
+    #[must_use]
+    pub fn get_quick_repair(&self) -> bool {
+        self.quick_repair
     }
 
     /// What [`Store::open`](crate::Store::open) does with a damaged file ([`Error::Corrupt`]):

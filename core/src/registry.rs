@@ -45,6 +45,11 @@ impl SharedDb {
         self.live.run(operation, op)
     }
 
+    /// Whether write transactions record the allocator state; see [`LiveDb::quick_repair`].
+    pub(crate) fn quick_repair(&self) -> bool {
+        self.live.quick_repair()
+    }
+
     /// How many times the database was reopened after a latched I/O failure.
     pub(crate) fn reopens(&self) -> u64 {
         self.live.reopens()

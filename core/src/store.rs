@@ -487,6 +487,7 @@ impl Store {
         loop {
             let deleted = self.shared.run("prune", |db| {
                 let mut tx = db.begin_write()?;
+                tx.set_quick_repair(self.shared.quick_repair());
                 let deleted = prune_batch(&tx, cutoff)?;
                 if deleted == PRUNE_BATCH || !self.options.get_durable() {
                     tx.set_durability(Durability::None)?;

@@ -186,6 +186,7 @@ export function defineSpec({ describe, test }) {
       throwsCode(() => fresh('o.redb', { maxLines: 0 }), 'INVALID_OPTION', 'maxLines')
       throwsCode(() => fresh('o.redb', { maxLines: 'many' }), 'INVALID_OPTION', 'maxLines')
       throwsCode(() => fresh('o.redb', { durable: 'yes' }), 'INVALID_OPTION', 'durable')
+      throwsCode(() => fresh('o.redb', { quickRepair: 1 }), 'INVALID_OPTION', 'quickRepair')
       const garbage = join(dir, 'garbage.redb')
       writeFileSync(garbage, Buffer.alloc(64 * 1024, 0xa5))
       throwsCode(() => CiLogStore.open(garbage), 'CORRUPT')
@@ -481,6 +482,90 @@ export function defineSpec({ describe, test }) {
       assert.equal(reopens, 0, 'no write failed at the disk')
       assert.ok(transactions < committed, `${transactions} transactions for ${committed} rows`)
       store.close()
+    })
+
+    test('soak: thousands of concurrent promises, lookups, prunes and close() racing in-flight work', async () => {
+      // For CITAIL_JS_SOAK_MS (default 3000): waves of 1,000 ingests (re-posts of 400 steps)
+      // split over two handles of one file, with lookups and a prune in each wave, and a third
+      // handle closed while its 100 ingests are in flight; at the end both handles are closed
+      // under a last wave. After a reopen and a final prune: every resolved ingest is there
+      // unless it expired or a later call of its step replaced it; every rejected one
+      // (STORE_CLOSED, nothing else) is absent; nothing else is stored.
+      const path = join(dir, 'soak.redb')
+      const options = { retentionMs: 2000 }
+      const [a, b] = [CiLogStore.open(path, options), CiLogStore.open(path, options)]
+      const until = Date.now() + Number(process.env.CITAIL_JS_SOAK_MS ?? 3000)
+      let clock = T0
+      const expected = new Map() // step -> { createdAt, tail } of its last resolved call
+      const refused = new Set()
+      const counts = { calls: 0, reads: 0, prunes: 0, closedRejections: 0, waves: 0 }
+      const checkRows = (rows) => {
+        assert.equal(new Set(rows.map((r) => r.step_name)).size, rows.length, 'two rows of one step')
+        for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].created_at <= rows[i].created_at, 'rows out of order')
+        counts.reads++
+      }
+      /** Posts `step` through `store`; records the outcome once settled. */
+      const post = (store, step) => {
+        const createdAt = clock++
+        const tail = `${step} call ${counts.calls++}\n`
+        return store.ingest(payload({ step_name: step, log_tail: tail }), { createdAt }).then(
+          () => { expected.set(step, { createdAt, tail }); refused.delete(step) },
+          (err) => {
+            assert.equal(err.code, 'STORE_CLOSED', err.message)
+            counts.closedRejections++
+            if (!expected.has(step)) refused.add(step)
+          },
+        )
+      }
+      while (Date.now() < until) {
+        const work = []
+        const order = [] // a/b calls of this wave in call order: the last call of a step wins
+        for (let i = 0; i < 1000; i++) {
+          const step = `s${(counts.waves * 7 + i * 13) % 400}`
+          const createdAt = clock
+          const tail = `${step} call ${counts.calls}\n`
+          order.push([step, { createdAt, tail }])
+          work.push((i % 2 ? a : b).ingest(payload({ step_name: step, log_tail: tail }), { createdAt }))
+          clock++
+          counts.calls++
+          if (i % 50 === 0) work.push(a.logsFor('acme/widgets', SHA, { now: clock }).then(checkRows))
+        }
+        work.push(b.prune({ now: clock }).then(() => counts.prunes++))
+        const c = CiLogStore.open(path, options)
+        const racing = Array.from({ length: 100 }, (_, i) => post(c, `c${counts.waves}-${i}`))
+        c.close()
+        const settled = await Promise.allSettled(work)
+        for (const s of settled) assert.equal(s.status, 'fulfilled', s.reason?.message)
+        for (const [step, last] of order) expected.set(step, last)
+        await Promise.all(racing)
+        counts.waves++
+      }
+      // The last wave: both handles close while it is in flight, so the file itself closes.
+      const lastWave = Array.from({ length: 500 }, (_, i) => post(i % 2 ? a : b, `f${i}`))
+      a.close()
+      b.close()
+      await Promise.all(lastWave)
+
+      const store = CiLogStore.open(path, options)
+      const now = clock
+      store.pruneSync({ now })
+      const rows = new Map(store.logsForSync('acme/widgets', SHA, { now }).map((r) => [r.step_name, r]))
+      let kept = 0
+      for (const [step, { createdAt, tail }] of expected) {
+        if (createdAt < now - options.retentionMs) {
+          assert.ok(!rows.has(step), `${step} expired but is still there`)
+        } else {
+          assert.equal(rows.get(step)?.log_tail, tail, `${step}: its last resolved call is not what is stored`)
+          kept++
+        }
+      }
+      for (const step of refused) assert.ok(!rows.has(step), `${step} was refused but stored`)
+      assert.equal(rows.size, kept, 'rows nobody posted')
+      assert.equal(store.stats().rows, kept, 'expired rows left after the final prune')
+      store.close()
+      const expired = expected.size - kept
+      console.log(`soak: ${JSON.stringify({ ...counts, kept, expired, refused: refused.size })}`)
+      assert.ok(counts.waves >= 2 && counts.reads > 0 && counts.prunes > 0 && expired > 0, JSON.stringify(counts))
     })
 
     test('the event loop keeps ticking during an ingest storm', async () => {

@@ -1,6 +1,7 @@
 //! Durability under kill -9: a child process ingests bursts of concurrent durable ingests and
 //! prints each acknowledged step; it is SIGKILLed at a random moment; the store is reopened and
-//! every acknowledged row must be there, byte for byte. `CITAIL_KILL_TRIALS` sets the number of
+//! every acknowledged row must be there, byte for byte; odd trials commit with quick repair on,
+//! so both of redb's repair paths are crossed. `CITAIL_KILL_TRIALS` sets the number of
 //! trials (default 40; `scripts/test.sh` runs 200; set thousands for a long run).
 use citail::{Options, Store};
 use citail_tests::{crash_tail, sha};

@@ -1,6 +1,7 @@
 //! The child process of `tests/tests/kill9.rs`: ingests bursts of concurrent, durable ingests
 //! into a store and prints `ack <step>` on stdout once each `ingest` has returned `Ok`, until it
-//! is killed.
+//! is killed. Odd trials commit with [`Options::quick_repair`], so the parent's reopen after
+//! the kill goes through redb's quick-repair path as well as its full repair.
 //!
 //!   crash-writer <store path> <trial number>
 use citail::{Options, Store};
@@ -14,7 +15,9 @@ fn main() {
         eprintln!("usage: crash-writer <store path> <trial number>");
         std::process::exit(2);
     };
-    let store = Arc::new(Store::open(&path, Options::default()).expect("open the store"));
+    let quick_repair = trial.parse::<u64>().is_ok_and(|n| n % 2 == 1);
+    let options = Options::default().quick_repair(quick_repair);
+    let store = Arc::new(Store::open(&path, options).expect("open the store"));
     let out = Arc::new(Mutex::new(std::io::stdout()));
     let threads: Vec<_> = (0..8)
         .map(|thread| {

@@ -4,7 +4,7 @@
 # module build and its drift check, the packages a user installs (npm tarballs used from outside
 # the repository, the crate's publish dry run and docs), the TypeScript type check, the API spec
 # under Node and Bun, the reference server's tests (hostile requests included), the benchmark
-# harness in quick mode, a fuzz smoke of every cargo-fuzz target and the Rust example.
+# harness in quick mode, a fuzz smoke of every cargo-fuzz target and the Rust examples.
 #   bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,7 +65,9 @@ node_modules/.bin/bun examples/bench/compare.ts --quick > /dev/null
 step "fuzz smoke: every cargo-fuzz target for 20 s (scripts/fuzz-smoke.sh)"
 bash scripts/fuzz-smoke.sh 20
 
-step "Rust example: ingest-fixtures"
+step "Rust examples: ingest-fixtures; recovery-time and growth in quick mode"
 cargo run --locked --quiet -p citail-examples --bin ingest-fixtures > /dev/null
+cargo run --locked --quiet -p citail-examples --bin recovery-time -- --quick > /dev/null
+cargo run --locked --quiet -p citail-examples --bin growth -- --quick > /dev/null
 
 step "all checks passed"

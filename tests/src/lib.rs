@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+pub mod growth;
+
 /// Most bytes the workflow's step script posts, under the store's 64 KiB input limit.
 pub const WIRE_MAX_BYTES: usize = 60 * 1024;
 

@@ -60,6 +60,12 @@ export declare class CiLogStore {
   logsFor(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Promise<CiLog[]>
   /** `logsFor`, on the calling thread. */
   logsForSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Array<CiLog>
+  /**
+   * Whether `logsFor` with these arguments would find any row, answered on the calling
+   * thread from one index key (a few microseconds). `logsFor` uses it to answer a lookup that
+   * finds nothing without a trip to the thread pool. Throws as `logsForSync` does.
+   */
+  hasLogsSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): boolean
   /** Deletes rows past retention off the JS thread; resolves to the count deleted. */
   prune(opts?: { now?: number }): Promise<number>
   /** `prune`, on the calling thread. */

@@ -375,6 +375,40 @@ impl Store {
         self.recent_logs_for_at(repo, head_sha, now_ms, usize::MAX)
     }
 
+    /// Whether (repo, head_sha) has a live row at `now_ms`: what
+    /// `logs_for_at(repo, head_sha, now_ms)?.is_empty()` would answer, negated, from one index
+    /// key and no row value. A lookup that finds nothing costs a few microseconds this way, so
+    /// the binding answers such a lookup on the calling thread.
+    ///
+    /// # Errors
+    /// As [`Store::logs_for_at`].
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let sha = "c".repeat(40);
+    /// assert!(!store.has_logs_at("acme/app", &sha, 5)?);
+    /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "t",
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "" };
+    /// store.ingest_at(&log, 5)?;
+    /// assert!(store.has_logs_at("acme/app", &sha, 5)?);
+    /// const DAY: u64 = 24 * 60 * 60 * 1000;
+    /// assert!(!store.has_logs_at("acme/app", &sha, 5 + 15 * DAY)?); // expired
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn has_logs_at(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<bool> {
+        validate_repo(repo)?;
+        let sha = normalize_sha(head_sha)?;
+        let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
+        self.shared.run("read", |db| {
+            let tx = db.begin_read()?;
+            let rows = tx.open_table(ROWS)?;
+            let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
+            let first = rows.range(range)?.next().transpose()?;
+            Ok(first.is_some())
+        })
+    }
+
     /// The newest `limit` live rows of (repo, head_sha) at the current time. See
     /// [`Store::recent_logs_for_at`].
     ///

@@ -211,6 +211,8 @@ export function defineSpec({ describe, test }) {
         sync.push([`logsForSync(repo=${typeof v})`, () => store.logsForSync(v, SHA), 'INVALID_FIELD', 'repo'])
         async.push([`logsFor(repo=${typeof v})`, () => store.logsFor(v, SHA), 'INVALID_FIELD', 'repo'])
         sync.push([`logsForSync(headSha=${typeof v})`, () => store.logsForSync('acme/widgets', v), 'INVALID_FIELD', 'headSha'])
+        sync.push([`hasLogsSync(repo=${typeof v})`, () => store.hasLogsSync(v, SHA), 'INVALID_FIELD', 'repo'])
+        sync.push([`hasLogsSync(headSha=${typeof v})`, () => store.hasLogsSync('acme/widgets', v), 'INVALID_FIELD', 'headSha'])
         async.push([`logsFor(headSha=${typeof v})`, () => store.logsFor('acme/widgets', v), 'INVALID_FIELD', 'headSha'])
         if (!Array.isArray(v)) sync.push([`renderPromptBlock(logs=${typeof v})`, () => renderPromptBlock(v), 'INVALID_FIELD', 'logs'])
         sync.push([`truncateTail(text=${typeof v})`, () => truncateTail(v), 'INVALID_FIELD', 'text'])
@@ -226,6 +228,7 @@ export function defineSpec({ describe, test }) {
         async.push([`ingest(opts=${typeof v})`, () => store.ingest(payload(), v), 'INVALID_FIELD', 'createdAt'])
         sync.push([`logsForSync(opts=${typeof v})`, () => store.logsForSync('acme/widgets', SHA, v), 'INVALID_FIELD', 'now'])
         async.push([`logsFor(opts=${typeof v})`, () => store.logsFor('acme/widgets', SHA, v), 'INVALID_FIELD', 'now'])
+        sync.push([`hasLogsSync(opts=${typeof v})`, () => store.hasLogsSync('acme/widgets', SHA, v), 'INVALID_FIELD', 'now'])
         sync.push([`pruneSync(opts=${typeof v})`, () => store.pruneSync(v), 'INVALID_FIELD', 'now'])
         async.push([`prune(opts=${typeof v})`, () => store.prune(v), 'INVALID_FIELD', 'now'])
         sync.push([`renderPromptBlock(options=${typeof v})`, () => renderPromptBlock([], v), 'INVALID_FIELD', 'maxBytes'])
@@ -235,6 +238,13 @@ export function defineSpec({ describe, test }) {
       for (const t of [0, 1, 946_684_799_999, 4_102_444_800_000, 8.64e15]) {
         sync.push([`ingestSync(createdAt=${t})`, () => store.ingestSync(payload(), { createdAt: t }), 'INVALID_FIELD', 'createdAt'])
         async.push([`logsFor(now=${t})`, () => store.logsFor('acme/widgets', SHA, { now: t }), 'INVALID_FIELD', 'now'])
+        sync.push([`hasLogsSync(now=${t})`, () => store.hasLogsSync('acme/widgets', SHA, { now: t }), 'INVALID_FIELD', 'now'])
+      }
+      // A lookup that would find nothing still checks every argument (it is answered on the JS
+      // thread only when they are valid).
+      for (const limit of [-1, 1.5, 'x']) {
+        async.push([`logsFor(limit=${limit})`, () => store.logsFor('acme/widgets', SHA, { limit }), 'INVALID_FIELD', 'limit'])
+        sync.push([`hasLogsSync(limit=${limit})`, () => store.hasLogsSync('acme/widgets', SHA, { limit }), 'INVALID_FIELD', 'limit'])
       }
       for (const [name, call, code, field] of sync) {
         assert.throws(call, (err) => {
@@ -625,6 +635,12 @@ export function defineSpec({ describe, test }) {
       store.ingestSync(payload({ step_name: 'new' }), { createdAt: T0 + 10 * DAY })
       const now = T0 + 15 * DAY + 1
       assert.deepEqual(store.logsForSync('acme/widgets', SHA, { now }).map((r) => r.step_name), ['new'])
+      // hasLogsSync agrees with the lookup: live rows, expired rows, another commit, limit 0.
+      assert.equal(store.hasLogsSync('acme/widgets', SHA, { now }), true)
+      assert.equal(store.hasLogsSync('acme/widgets', SHA, { now: T0 + 30 * DAY }), false)
+      assert.deepEqual(await store.logsFor('acme/widgets', SHA, { now: T0 + 30 * DAY }), [])
+      assert.equal(store.hasLogsSync('acme/widgets', 'f'.repeat(40), { now }), false)
+      assert.equal(store.hasLogsSync('acme/widgets', SHA, { now, limit: 0 }), false)
       assert.equal(store.stats().rows, 2)
       assert.equal(await store.prune({ now }), 1)
       assert.equal(store.pruneSync({ now }), 0)

@@ -195,6 +195,35 @@ impl CiLogStore {
         .map_err(|f| f.into_napi(&env))
     }
 
+    /// Whether `logsFor` with these arguments would find any row, answered on the calling
+    /// thread from one index key (a few microseconds). `logsFor` uses it to answer a lookup that
+    /// finds nothing without a trip to the thread pool. Throws as `logsForSync` does.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "repo: string, headSha: string, opts?: { now?: number; limit?: number }"
+    )]
+    pub fn has_logs_sync(
+        &self,
+        env: Env,
+        repo: Unknown,
+        head_sha: Unknown,
+        opts: Option<Unknown>,
+    ) -> napi::Result<bool> {
+        guarded(|| {
+            let store = self.handle()?;
+            let (repo, head_sha) = (read_text(repo, "repo")?, read_text(head_sha, "headSha")?);
+            let now = read_time_opt(opts, "now")?;
+            // Checked as logsFor checks it; a limit of 0 finds nothing.
+            if read_number_opt(opts, "limit")? == Some(0) {
+                return Ok(false);
+            }
+            store
+                .has_logs_at(&repo, &head_sha, now.unwrap_or_else(citail::now_ms))
+                .map_err(|e| Failure::from(e).renamed("head_sha", "headSha"))
+        })
+        .map_err(|f| f.into_napi(&env))
+    }
+
     /// Deletes rows past retention off the JS thread; resolves to the count deleted.
     #[napi(
         catch_unwind,

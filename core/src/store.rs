@@ -779,10 +779,11 @@ impl Store {
 fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
     let mut tables = WriteTables::open(tx)?;
     let expired = tables.expired(cutoff, PRUNE_BATCH)?;
-    for (repo, sha, created_at, id) in &expired {
-        tables.delete_row((repo, sha, *created_at, *id))?;
-    }
-    Ok(expired.len())
+    tables.delete_rows(
+        expired
+            .iter()
+            .map(|(repo, sha, created_at, id)| (repo.as_str(), sha.as_str(), *created_at, *id)),
+    )
 }
 
 /// Checks that `db` is a citail store this build can read.

@@ -110,6 +110,36 @@ impl<'txn> WriteTables<'txn> {
     /// # Errors
     /// [`Error::Corrupt`] if the row is missing: an index pointed at nothing.
     pub(crate) fn delete_row(&mut self, key: RowKey<'_>) -> Result<RowValue> {
+        let value = self.delete_entries(key)?;
+        self.count_deleted(1, value.tail_bytes)?;
+        Ok(value)
+    }
+
+    /// Deletes the rows at `keys` as [`WriteTables::delete_row`] does, adjusting the counters
+    /// once for all of them; returns how many.
+    ///
+    /// # Errors
+    /// As [`WriteTables::delete_row`]; the transaction must then be dropped.
+    pub(crate) fn delete_rows<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = RowKey<'k>>,
+    ) -> Result<usize> {
+        let (mut rows, mut bytes) = (0usize, 0);
+        for key in keys {
+            bytes += self.delete_entries(key)?.tail_bytes;
+            rows += 1;
+        }
+        self.count_deleted(rows as u64, bytes)?;
+        Ok(rows)
+    }
+
+    fn count_deleted(&mut self, rows: u64, bytes: u64) -> Result<()> {
+        meta_adjust(&mut self.meta, META_ROWS, 0, rows)?;
+        meta_adjust(&mut self.meta, META_STORED_BYTES, 0, bytes)
+    }
+
+    /// A row's own entries (row, tail, highlights, time index, identity), counters untouched.
+    fn delete_entries(&mut self, key: RowKey<'_>) -> Result<RowValue> {
         let (repo, sha, created_at, id) = key;
         let value = match self.rows.remove(key)? {
             Some(guard) => RowValue::decode(guard.value())?,
@@ -128,8 +158,6 @@ impl<'txn> WriteTables<'txn> {
         if self.find_identity(identity)? == Some((created_at, id)) {
             self.identities.remove(identity)?;
         }
-        meta_adjust(&mut self.meta, META_ROWS, 0, 1)?;
-        meta_adjust(&mut self.meta, META_STORED_BYTES, 0, value.tail_bytes)?;
         Ok(value)
     }
 

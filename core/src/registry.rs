@@ -28,7 +28,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 pub(crate) struct SharedDb {
     live: Arc<LiveDb>,
     path: PathBuf,
-    /// Dropped before `db`: the writer drains its queue and exits first.
+    /// Dropped before the database closes: the writer drains its queue and exits first.
     committer: Option<Committer>,
     /// The next row id to hand out. Starts at the file's `next_id`; every commit keeps the file's
     /// `next_id` above the ids it wrote, so ids are never reused across reopens.

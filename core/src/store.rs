@@ -7,7 +7,7 @@ use crate::layout::{
 };
 use crate::registry::{open_shared, SharedDb};
 use crate::scan::RowReader;
-use crate::tables::{meta_get, WriteTables};
+use crate::tables::{meta_get, RowKey, WriteTables};
 use crate::validate::{normalize_sha, validate_repo};
 use crate::{clock, count_lines, CiLog, Error, Ingested, NewLog, Options, Pipeline, Result, Stats};
 use redb::{Durability, ReadableDatabase, ReadableTable, WriteTransaction};
@@ -397,14 +397,14 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn has_logs_at(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<bool> {
-        validate_repo(repo)?;
-        let sha = normalize_sha(head_sha)?;
-        let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
+        let (sha, cutoff) = self.lookup_bounds(repo, head_sha, now_ms)?;
         self.shared.run("read", |db| {
             let tx = db.begin_read()?;
             let rows = tx.open_table(ROWS)?;
-            let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
-            let first = rows.range(range)?.next().transpose()?;
+            let first = rows
+                .range(live_rows(repo, &sha, cutoff))?
+                .next()
+                .transpose()?;
             Ok(first.is_some())
         })
     }
@@ -454,22 +454,27 @@ impl Store {
         now_ms: u64,
         limit: usize,
     ) -> Result<Vec<CiLog>> {
-        validate_repo(repo)?;
-        let sha = normalize_sha(head_sha)?;
-        let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
+        let (sha, cutoff) = self.lookup_bounds(repo, head_sha, now_ms)?;
         self.shared.run("read", |db| {
             let tx = db.begin_read()?;
             let rows = tx.open_table(ROWS)?;
             let reader = RowReader::open(&tx)?;
-            let range = (repo, sha.as_str(), cutoff, 0)..=(repo, sha.as_str(), u64::MAX, u64::MAX);
             let mut out = Vec::new();
-            for entry in rows.range(range)?.rev().take(limit) {
+            for entry in rows.range(live_rows(repo, &sha, cutoff))?.rev().take(limit) {
                 let (key, value) = entry?;
                 out.push(reader.row(key.value(), value.value())?);
             }
             out.reverse();
             Ok(out)
         })
+    }
+
+    /// A lookup's checked arguments: the lowercase SHA, and the oldest `created_at` still live
+    /// at `now_ms`.
+    fn lookup_bounds(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<(String, u64)> {
+        validate_repo(repo)?;
+        let sha = normalize_sha(head_sha)?;
+        Ok((sha, now_ms.saturating_sub(self.options.get_retention_ms())))
     }
 
     /// Deletes rows past retention at the current time. See [`Store::prune_at`].
@@ -773,6 +778,11 @@ impl Store {
             crate::check::check(&db.begin_read()?, progress)
         })
     }
+}
+
+/// The keys in `rows` of the rows of (repo, sha) created at or after `cutoff`, oldest first.
+fn live_rows<'a>(repo: &'a str, sha: &'a str, cutoff: u64) -> std::ops::RangeInclusive<RowKey<'a>> {
+    (repo, sha, cutoff, 0)..=(repo, sha, u64::MAX, u64::MAX)
 }
 
 /// Deletes up to [`PRUNE_BATCH`] rows older than `cutoff` inside `tx`; returns how many.

@@ -156,18 +156,10 @@ impl CiLogStore {
         opts: Option<Unknown>,
     ) -> AsyncTask<Job<Vec<CiLog>>> {
         // Every argument error is captured here and rejects the promise: never a sync throw.
-        let prepared = guarded(|| {
-            Ok((
-                self.handle()?,
-                read_text(repo, "repo")?,
-                read_text(head_sha, "headSha")?,
-                read_time_opt(opts, "now")?,
-                read_number_opt(opts, "limit")?,
-            ))
-        });
+        let prepared = guarded(|| Ok((self.handle()?, Lookup::read(repo, head_sha, opts)?)));
         Job::new(move || {
-            let (store, repo, head_sha, now, limit) = prepared?;
-            lookup(&store, &repo, &head_sha, now, limit)
+            let (store, lookup) = prepared?;
+            lookup.rows(&store)
         })
     }
 
@@ -184,13 +176,8 @@ impl CiLogStore {
         opts: Option<Unknown>,
     ) -> napi::Result<Vec<CiLog>> {
         guarded(|| {
-            lookup(
-                &*self.handle()?,
-                &read_text(repo, "repo")?,
-                &read_text(head_sha, "headSha")?,
-                read_time_opt(opts, "now")?,
-                read_number_opt(opts, "limit")?,
-            )
+            let store = self.handle()?;
+            Lookup::read(repo, head_sha, opts)?.rows(&store)
         })
         .map_err(|f| f.into_napi(&env))
     }
@@ -211,15 +198,7 @@ impl CiLogStore {
     ) -> napi::Result<bool> {
         guarded(|| {
             let store = self.handle()?;
-            let (repo, head_sha) = (read_text(repo, "repo")?, read_text(head_sha, "headSha")?);
-            let now = read_time_opt(opts, "now")?;
-            // Checked as logsFor checks it; a limit of 0 finds nothing.
-            if read_number_opt(opts, "limit")? == Some(0) {
-                return Ok(false);
-            }
-            store
-                .has_logs_at(&repo, &head_sha, now.unwrap_or_else(citail::now_ms))
-                .map_err(|e| Failure::from(e).renamed("head_sha", "headSha"))
+            Lookup::read(repo, head_sha, opts)?.any(&store)
         })
         .map_err(|f| f.into_napi(&env))
     }
@@ -348,20 +327,49 @@ fn ingest_now(
     })
 }
 
-fn lookup(
-    store: &citail::Store,
-    repo: &str,
-    head_sha: &str,
-    now: Option<u64>,
-    limit: Option<u64>,
-) -> Result<Vec<CiLog>, Failure> {
-    let limit = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
-    let rows = match now {
-        Some(now) => store.recent_logs_for_at(repo, head_sha, now, limit),
-        None => store.recent_logs_for(repo, head_sha, limit),
+/// The checked arguments of `logsFor`, `logsForSync` and `hasLogsSync`, read in that order:
+/// `repo`, `headSha`, `opts.now`, `opts.limit`.
+struct Lookup {
+    repo: String,
+    head_sha: String,
+    /// Epoch ms; the current time when absent.
+    now: u64,
+    limit: usize,
+}
+
+impl Lookup {
+    fn read(repo: Unknown, head_sha: Unknown, opts: Option<Unknown>) -> Result<Lookup, Failure> {
+        Ok(Lookup {
+            repo: read_text(repo, "repo")?,
+            head_sha: read_text(head_sha, "headSha")?,
+            now: read_time_opt(opts, "now")?.unwrap_or_else(citail::now_ms),
+            limit: read_number_opt(opts, "limit")?
+                .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        })
     }
-    .map_err(|e| Failure::from(e).renamed("head_sha", "headSha"))?;
-    Ok(rows.into_iter().map(CiLog::from).collect())
+
+    /// The newest `limit` live rows, oldest first.
+    fn rows(&self, store: &citail::Store) -> Result<Vec<CiLog>, Failure> {
+        let rows = store
+            .recent_logs_for_at(&self.repo, &self.head_sha, self.now, self.limit)
+            .map_err(js_field_names)?;
+        Ok(rows.into_iter().map(CiLog::from).collect())
+    }
+
+    /// Whether [`Lookup::rows`] would find any row (none with a limit of 0).
+    fn any(&self, store: &citail::Store) -> Result<bool, Failure> {
+        if self.limit == 0 {
+            return Ok(false);
+        }
+        store
+            .has_logs_at(&self.repo, &self.head_sha, self.now)
+            .map_err(js_field_names)
+    }
+}
+
+/// A lookup's error with the field named as in JS.
+fn js_field_names(err: citail::Error) -> Failure {
+    Failure::from(err).renamed("head_sha", "headSha")
 }
 
 #[allow(clippy::cast_precision_loss)]

@@ -4,8 +4,8 @@
 //! Fixture rows arrive in bursts of a failing matrix ([`BURST`] durable ingests, as the server
 //! makes them), spread evenly over each simulated day; a prune runs every 10 simulated minutes.
 
-use crate::{load_fixtures, sha, Fixture};
-use citail::{NewLog, Options, Store};
+use crate::{load_fixtures, log, sha, Fixture};
+use citail::{Options, Store};
 use std::path::Path;
 use std::sync::mpsc::channel;
 
@@ -91,15 +91,7 @@ fn post_burst(
     for n in first..first + count {
         let fixture = &fixtures[(n % fixtures.len() as u64) as usize];
         let head = sha(n / BURST);
-        let log = NewLog {
-            repo: "acme/widgets",
-            run_id: "1",
-            job_id: "1",
-            step_name: &fixture.name,
-            head_sha: &head,
-            conclusion: "failure",
-            log_tail: fixture.wire_tail(),
-        };
+        let log = log("acme/widgets", &head, &fixture.name, fixture.wire_tail());
         let done = done.clone();
         store.submit(store.ticket(), &log, now, move |r| drop(done.send(r)));
     }

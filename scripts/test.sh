@@ -60,6 +60,7 @@ npm run test:bun
 
 step "benchmark harnesses, quick mode (figures: bash scripts/bench.sh, cargo bench -p citail-tests)"
 cargo bench --locked -p citail-tests --bench pipeline -- --sample-count 3 --sample-size 1 > /dev/null
+cargo bench --locked -p citail-tests --bench peers -- --sample-count 2 > /dev/null
 node_modules/.bin/bun examples/bench/compare.ts --quick > /dev/null
 
 step "fuzz smoke: every cargo-fuzz target for 20 s (scripts/fuzz-smoke.sh)"

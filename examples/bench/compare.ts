@@ -21,8 +21,8 @@ const ROOT = join(import.meta.dir, '..', '..')
 
 /** Sizes of each workload; quick mode only proves the harness works. */
 const SIZE = QUICK
-  ? { reps: 1, storeReps: 1, sequential: 50, bursts: 3, lookupRows: 500, lookups: 200, expired: 1_000, live: 100, fsyncMs: 200 }
-  : { reps: 5, storeReps: 2, sequential: 500, bursts: 20, lookupRows: 10_000, lookups: 2_000, expired: 100_000, live: 10_000, fsyncMs: 2_000 }
+  ? { reps: 1, storeReps: 1, sequential: 50, bursts: 3, lookupRows: 500, lookups: 200, expired: 1_000, live: 100, fsyncMs: 200, growthDays: 16, growthPerDay: 20 }
+  : { reps: 5, storeReps: 2, sequential: 500, bursts: 20, lookupRows: 10_000, lookups: 2_000, expired: 100_000, live: 10_000, fsyncMs: 2_000, growthDays: 30, growthPerDay: 1_000 }
 const BURST = 64
 const T0 = Date.UTC(2026, 0, 1)
 const DAY = 24 * 60 * 60 * 1000
@@ -285,6 +285,32 @@ async function prune(make: () => Engine): Promise<number> {
   return ms
 }
 
+/** Simulated days of a server's life: `growthPerDay` rows a day in bursts of 8, a prune every
+ * 10 simulated minutes, the 14-day retention. File bytes (MB) after day 15 (the first day rows
+ * expire) and after the last day: a file that levels off grows no more between the two. */
+async function growth(make: () => Engine): Promise<{ day15: number; end: number }> {
+  const e = make()
+  const slots = 144 // ten-minute prune intervals a day
+  let posted = 0
+  let day15 = NaN
+  for (let day = 0; day < SIZE.growthDays; day++) {
+    for (let slot = 0; slot < slots; slot++) {
+      const at = T0 + day * DAY + slot * 10 * 60 * 1000
+      const due = Math.round(((day * slots + slot + 1) * SIZE.growthPerDay) / slots)
+      while (posted < due) {
+        const n = Math.min(8, due - posted)
+        await e.burst(Array.from({ length: n }, (_, k) => rowOf(posted + k, 1 << 20)), at)
+        posted += n
+      }
+      await e.prune(at)
+    }
+    if (day === 14) day15 = e.bytes() / 1e6
+  }
+  const end = e.bytes() / 1e6
+  e.close()
+  return { day15, end }
+}
+
 /** The disk's fsync rate: rewrite 4 KiB and fsync, for a while. */
 function fsyncRate(): number {
   const path = freshPath('fsync')
@@ -311,6 +337,7 @@ const range = (s: Stat, digits = 0) => `${fmt(s.median, digits)} (${fmt(s.min, d
 const fsyncs = fsyncRate()
 type Result = {
   seq: Stat; burst: Stat; gap: Stat; perCommit: Stat; ten: Stat; none: Stat; tenSync: Stat; noneSync: Stat; bytes: Stat; prune: Stat
+  day15: Stat; dayEnd: Stat
 }
 const results = new Map<string, Result>()
 for (const make of ENGINES) {
@@ -323,6 +350,8 @@ for (const make of ENGINES) {
   for (let r = 0; r < SIZE.storeReps; r++) lookupRuns.push(await lookups(make))
   const pruneRuns: number[] = []
   for (let r = 0; r < SIZE.storeReps; r++) pruneRuns.push(await prune(make))
+  // Deterministic sizes: one run.
+  const grown = await growth(make)
   results.set(name, {
     seq,
     burst: stat(burstRuns.map((b) => b.rate)),
@@ -334,6 +363,8 @@ for (const make of ENGINES) {
     noneSync: stat(lookupRuns.map((l) => l.noneSync)),
     bytes: stat(lookupRuns.map((l) => l.bytesPerRow)),
     prune: stat(pruneRuns),
+    day15: stat([grown.day15]),
+    dayEnd: stat([grown.end]),
   })
 }
 rmSync(work, { recursive: true, force: true })
@@ -351,6 +382,8 @@ const rows: Array<[string, string, (r: Result) => Stat, number, boolean]> = [
   ['`logsForSync`, SHA with none', 'µs', (r) => r.noneSync, 1, false],
   [`prune of ${fmt(SIZE.expired)} expired rows among ${fmt(SIZE.live)}`, 'ms', (r) => r.prune, 0, false],
   [`bytes on disk per row after ${fmt(SIZE.lookupRows)} rows`, 'B', (r) => r.bytes, 0, false],
+  [`file after 15 simulated days of ${fmt(SIZE.growthPerDay)} rows a day, a prune every 10 minutes`, 'MB', (r) => r.day15, 1, false],
+  [`same file after ${SIZE.growthDays} days (levelled off if no larger)`, 'MB', (r) => r.dayEnd, 1, false],
 ]
 
 const lines: string[] = []
@@ -360,7 +393,7 @@ for (const [label, unit, pick, digits, higherBetter] of rows) {
   const cells = ['citail', ...peers].map((n) => range(pick(results.get(n)!), digits))
   const ratios = peers.map((p) => {
     const ratio = pick(mine).median / pick(results.get(p)!).median
-    const of = higherBetter ? '' : unit === 'B' ? ' the bytes' : ' the time'
+    const of = higherBetter ? '' : unit === 'B' || unit === 'MB' ? ' the bytes' : ' the time'
     return `${fmt(ratio, 2)}×${of}`
   })
   lines.push(`| ${label} | ${unit} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
@@ -370,7 +403,7 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt
 const report = `Measured by \`bash scripts/bench.sh\`${QUICK ? ' --quick' : ''} on ${new Date().toISOString().slice(0, 10)}: ${machine}.
 Disk: ${fmt(fsyncs)} fsyncs/s (4 KiB rewrite + fsync, same run): the ceiling for one-row durable commits.
 Payloads: the ${payloads.length} fixture logs after citail's pipeline, ${fmt(avgPayload / 1024, 1)} KiB on average.
-Medians of ${SIZE.reps} runs (lookup, bytes and prune: ${SIZE.storeReps}, each on a freshly built store), min–max in brackets; ratios compare medians.
+Medians of ${SIZE.reps} runs (lookup, bytes and prune: ${SIZE.storeReps}, each on a freshly built store; the simulated days: one), min–max in brackets; ratios compare medians.
 
 ${lines.join('\n')}
 

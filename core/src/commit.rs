@@ -20,11 +20,11 @@
 //! - **Close drains.** Dropping the [`Committer`] closes the queue; the writer commits what is
 //!   queued, runs those callbacks, and exits before the database is closed.
 
-use crate::layout::RowValue;
+use crate::layout::{PackedText, RowValue};
 use crate::live::LiveDb;
 use crate::registry::panic_message;
 use crate::tables::WriteTables;
-use crate::{Error, Highlight, Result};
+use crate::{Error, Result};
 use redb::Durability;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,8 +44,8 @@ pub(crate) struct PendingRow {
     pub created_at: u64,
     pub id: u64,
     pub value: RowValue,
-    pub tail: String,
-    pub highlights: Vec<Highlight>,
+    /// The tail and highlights, compressed by the ingesting thread.
+    pub text: PackedText,
     /// Whether the row's commit must reach the disk before `done` runs.
     pub durable: bool,
 }
@@ -217,8 +217,7 @@ fn write(db: &redb::Database, rows: &[PendingRow], quick_repair: bool) -> Result
             applied.push(tables.upsert(
                 (&row.repo, &row.sha, row.created_at, row.id),
                 &row.value,
-                &row.tail,
-                &row.highlights,
+                &row.text,
             )?);
             max_id = max_id.max(row.id);
         }
@@ -294,8 +293,7 @@ mod tests {
                 original_lines: 1,
                 tail_bytes: 5,
             },
-            tail: "boom\n".into(),
-            highlights: Vec::new(),
+            text: PackedText::pack("boom\n", &[]).expect("pack"),
             durable: true,
         }
     }

@@ -2,8 +2,8 @@
 
 use crate::commit::PendingRow;
 use crate::layout::{
-    RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_ROWS, META_SCHEMA,
-    META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
+    PackedText, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_ROWS,
+    META_SCHEMA, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
 use crate::registry::{open_shared, SharedDb};
 use crate::scan::RowReader;
@@ -308,6 +308,11 @@ impl Store {
             Ok(committer) => committer,
             Err(err) => return done(Err(err)),
         };
+        // Compressed here, on the ingesting thread, not in the writer (see `PackedText`).
+        let text = match PackedText::pack(&prepared.tail, &prepared.highlights) {
+            Ok(text) => text,
+            Err(err) => return done(Err(err)),
+        };
         let report = Ingested {
             id,
             created_at: prepared.created_at,
@@ -325,8 +330,7 @@ impl Store {
             created_at: prepared.created_at,
             id,
             value: prepared.value,
-            tail: prepared.tail,
-            highlights: prepared.highlights,
+            text,
             durable: self.options.get_durable(),
         };
         committer.submit(row, move |applied| {

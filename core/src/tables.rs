@@ -3,10 +3,9 @@
 
 use crate::commit::Applied;
 use crate::layout::{
-    delete_tail, encode_highlights, put_tail, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META,
-    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
+    delete_tail, put_tail, PackedText, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID,
+    META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
-use crate::Highlight;
 use crate::{Error, Result};
 use redb::{ReadableTable, Table, WriteTransaction};
 
@@ -54,8 +53,7 @@ impl<'txn> WriteTables<'txn> {
         &mut self,
         key: RowKey<'_>,
         value: &RowValue,
-        tail: &str,
-        highlights: &[Highlight],
+        text: &PackedText,
     ) -> Result<Applied> {
         let (repo, sha, _, id) = key;
         let previous = self.find_identity(value.identity(repo, sha))?;
@@ -68,7 +66,7 @@ impl<'txn> WriteTables<'txn> {
             }
             self.delete_row((repo, sha, old_created, old_id))?;
         }
-        self.insert_row(key, value, tail, highlights)?;
+        self.insert_row(key, value, text)?;
         Ok(Applied {
             replaced: previous.is_some(),
             superseded: false,
@@ -88,15 +86,13 @@ impl<'txn> WriteTables<'txn> {
         &mut self,
         key: RowKey<'_>,
         value: &RowValue,
-        tail: &str,
-        highlights: &[Highlight],
+        text: &PackedText,
     ) -> Result<()> {
         let (repo, sha, created_at, id) = key;
         self.rows.insert(key, value.encode()?.as_slice())?;
-        put_tail(&mut self.ztails, id, tail)?;
-        if !highlights.is_empty() {
-            self.zhighlights
-                .insert(id, encode_highlights(highlights)?.as_slice())?;
+        put_tail(&mut self.ztails, id, &text.tail)?;
+        if let Some(highlights) = &text.highlights {
+            self.zhighlights.insert(id, highlights.as_slice())?;
         }
         self.by_time.insert((created_at, id), (repo, sha))?;
         let identity = value.identity(repo, sha);

@@ -156,3 +156,22 @@ fn prompt_10k_rows_all(bencher: Bencher) {
         citail::render_prompt_block(&rows, 64 * 1024)
     });
 }
+
+/// The 23 fixture logs after the pipeline (the payloads of the engine comparisons, 7.5 KiB on
+/// average), run through it again: what the pipeline costs each row of a benchmark burst.
+#[divan::bench(sample_count = 50)]
+fn pipeline_clean_payloads(bencher: Bencher) {
+    let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
+    let payloads: Vec<String> = load_fixtures()
+        .iter()
+        .map(|f| pipeline.run(f.wire_tail()).tail)
+        .collect();
+    bencher
+        .counter(divan::counter::ItemsCount::new(payloads.len()))
+        .bench(|| {
+            payloads
+                .iter()
+                .map(|p| pipeline.run(black_box(p)).tail.len())
+                .sum::<usize>()
+        });
+}

@@ -16,8 +16,8 @@
 //! Run: `cargo run --release -p citail-examples --bin memory` (about 1 GB of temporary disk, a
 //! few minutes), or `-- --quick` (a 16 MB store: proves it works). Prints a Markdown table.
 
-use citail::{Options, Pipeline, Store};
-use citail_tests::{load_fixtures, log, sha};
+use citail::{Options, Store};
+use citail_tests::{clean_payloads, log, sha};
 use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc::channel;
@@ -98,15 +98,6 @@ fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
-/// The fixture logs after citail's pipeline: clean text, so building a large store is fast.
-fn payloads() -> Vec<String> {
-    let pipeline = Pipeline::new(&Options::default()).expect("default options");
-    load_fixtures()
-        .iter()
-        .map(|f| pipeline.run(f.wire_tail()).tail)
-        .collect()
-}
-
 /// Row `n` of the store: its commit, step and payload.
 fn row_of(n: u64, payloads: &[String]) -> (String, String, &str) {
     let payload = &payloads[(n % payloads.len() as u64) as usize];
@@ -121,7 +112,7 @@ fn row_of(n: u64, payloads: &[String]) -> (String, String, &str) {
 /// times spread over the last 15 days, oldest first; closes it cleanly. Returns the rows written.
 fn build(path: &Path, target_bytes: u64) -> Result<u64, citail::Error> {
     let store = Store::open(path, Options::default().durable(false))?;
-    let payloads = payloads();
+    let payloads = clean_payloads();
     let average = payloads.iter().map(String::len).sum::<usize>() / payloads.len();
     // Compressed tails take about a third of their text on disk; aim there, then top up.
     let mut rows = target_bytes / (average as u64 / 3).max(1);
@@ -158,7 +149,7 @@ fn build(path: &Path, target_bytes: u64) -> Result<u64, citail::Error> {
 /// The child: opens the store with `cache_mib` of cache and runs the workload, then prints its
 /// resident size before opening, after opening and at the end, and its peak, in KiB.
 fn serve(path: &Path, cache_mib: usize, rows: u64) -> Result<(), citail::Error> {
-    let payloads = payloads();
+    let payloads = clean_payloads();
     let before = status_kib("VmRSS:");
     let store = Store::open(path, Options::default().cache_bytes(cache_mib << 20))?;
     let opened = status_kib("VmRSS:");

@@ -10,8 +10,8 @@
 //! `/proc/self/io`). Payloads: every fixture log's wire tail after citail's pipeline, as in
 //! `examples/bench/compare.ts`, so every engine stores the same text. Figures and ratios are in
 //! BENCHMARKS.md ("From Rust").
-use citail::{NewLog, Options, Pipeline, Store};
-use citail_tests::{load_fixtures, sha};
+use citail::{NewLog, Options, Store};
+use citail_tests::{clean_payloads, sha};
 use divan::{black_box, Bencher};
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use rusqlite::{params, Connection};
@@ -37,13 +37,7 @@ const NOW: u64 = 1_800_000_000_000;
 const RETENTION: u64 = 14 * 24 * 60 * 60 * 1000;
 
 /// The fixture logs after citail's pipeline: what every engine stores.
-static PAYLOADS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
-    load_fixtures()
-        .iter()
-        .map(|f| pipeline.run(f.wire_tail()).tail)
-        .collect()
-});
+static PAYLOADS: LazyLock<Vec<String>> = LazyLock::new(clean_payloads);
 
 /// Row `i`: ten rows per commit, the payloads in turn, every row its own step.
 struct Row {

@@ -162,10 +162,7 @@ fn prompt_10k_rows_all(bencher: Bencher) {
 #[divan::bench(sample_count = 50)]
 fn pipeline_clean_payloads(bencher: Bencher) {
     let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
-    let payloads: Vec<String> = load_fixtures()
-        .iter()
-        .map(|f| pipeline.run(f.wire_tail()).tail)
-        .collect();
+    let payloads = citail_tests::clean_payloads();
     bencher
         .counter(divan::counter::ItemsCount::new(payloads.len()))
         .bench(|| {

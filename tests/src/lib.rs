@@ -105,6 +105,20 @@ pub fn crash_tail(step: &str) -> String {
         .collect()
 }
 
+/// Every fixture's wire tail after citail's default pipeline, in fixture order: clean text
+/// (7.5 KiB on average) that the engine comparisons store on every side, as
+/// `examples/bench/compare.ts` does, and that builds large stores fast.
+///
+/// # Panics
+/// If the default options fail to compile (they are tested to).
+pub fn clean_payloads() -> Vec<String> {
+    let pipeline = citail::Pipeline::new(&citail::Options::default()).expect("default options");
+    load_fixtures()
+        .iter()
+        .map(|f| pipeline.run(f.wire_tail()).tail)
+        .collect()
+}
+
 /// A failed-step payload for `repo`/`sha` with the given step name and tail (run 100, job 7).
 pub fn log<'a>(repo: &'a str, sha: &'a str, step: &'a str, tail: &'a str) -> citail::NewLog<'a> {
     citail::NewLog {

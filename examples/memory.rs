@@ -30,7 +30,7 @@ const CACHES_MIB: &[usize] = &[8, 32, 128];
 /// The child's workload: rounds of (lookups, one burst).
 const ROUNDS: usize = 200;
 const LOOKUPS_PER_ROUND: u64 = 50;
-const BURST: usize = 64;
+const BURST: u64 = 64;
 
 fn main() -> Result<(), citail::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -119,31 +119,42 @@ fn build(path: &Path, target_bytes: u64) -> Result<u64, citail::Error> {
     let now = citail::now_ms();
     let mut written = 0;
     loop {
-        let (acks, acked) = channel();
-        for n in written..rows {
-            let (head, step, tail) = row_of(n, &payloads);
-            let created = now - 15 * DAY_MS + n * 15 * DAY_MS / rows;
-            let acks = acks.clone();
-            store.submit(
-                store.ticket(),
-                &log("acme/widgets", &head, &step, tail),
-                created,
-                move |result| drop(acks.send(result.map(|_| ()))),
-            );
-            if n - written >= 4_096 {
-                acked.recv().expect("the writer acknowledges")?;
-            }
-        }
-        drop(acks);
-        for result in acked {
-            result?;
-        }
+        post_rows(&store, &payloads, written..rows, |n| {
+            now - 15 * DAY_MS + n * 15 * DAY_MS / rows
+        })?;
         written = rows;
         if store.stats()?.file_bytes >= target_bytes {
             return Ok(written);
         }
         rows += rows / 10;
     }
+}
+
+/// Submits rows `rows` (see [`row_of`]) without waiting for each, so group commit takes them
+/// together; at most 4,096 wait for their acknowledgement at a time. Returns once all are
+/// acknowledged; the first error wins.
+fn post_rows(
+    store: &Store,
+    payloads: &[String],
+    rows: std::ops::Range<u64>,
+    created_at: impl Fn(u64) -> u64,
+) -> Result<(), citail::Error> {
+    let (acks, acked) = channel();
+    for n in rows.clone() {
+        let (head, step, tail) = row_of(n, payloads);
+        let acks = acks.clone();
+        store.submit(
+            store.ticket(),
+            &log("acme/widgets", &head, &step, tail),
+            created_at(n),
+            move |result| drop(acks.send(result.map(|_| ()))),
+        );
+        if n - rows.start >= 4_096 {
+            acked.recv().expect("the writer acknowledges")?;
+        }
+    }
+    drop(acks);
+    acked.into_iter().try_for_each(|result| result)
 }
 
 /// The child: opens the store with `cache_mib` of cache and runs the workload, then prints its
@@ -162,22 +173,9 @@ fn serve(path: &Path, cache_mib: usize, rows: u64) -> Result<(), citail::Error> 
             let commit = (round * LOOKUPS_PER_ROUND + k) * 7919 % commits.max(1);
             std::hint::black_box(store.logs_for("acme/widgets", &sha(commit))?);
         }
-        let (acks, acked) = channel();
-        for _ in 0..BURST {
-            let (head, step, tail) = row_of(next_row, &payloads);
-            next_row += 1;
-            let acks = acks.clone();
-            store.submit(
-                store.ticket(),
-                &log("acme/widgets", &head, &step, tail),
-                citail::now_ms(),
-                move |result| drop(acks.send(result.map(|_| ()))),
-            );
-        }
-        drop(acks);
-        for result in acked {
-            result?;
-        }
+        let burst = next_row..next_row + BURST;
+        next_row = burst.end;
+        post_rows(&store, &payloads, burst, |_| citail::now_ms())?;
         if round % 50 == 0 {
             store.stats()?;
         }

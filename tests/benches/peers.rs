@@ -171,6 +171,27 @@ struct RawRedb {
     next_id: AtomicU64,
 }
 
+impl RawRedb {
+    /// Inserts `rows` in one write transaction, each under a fresh id.
+    fn insert_in_one_transaction(&self, rows: &[Row], created_at: u64) {
+        let mut tx = self.db.begin_write().expect("tx");
+        if !self.durable {
+            tx.set_durability(Durability::None).expect("durability");
+        }
+        {
+            let mut table = tx.open_table(RAW_ROWS).expect("table");
+            for row in rows {
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                let key = (REPO, row.head_sha.as_str(), id);
+                table
+                    .insert(key, (created_at, row.tail.as_bytes()))
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+}
+
 const RAW_ROWS: TableDefinition<(&str, &str, u64), (u64, &[u8])> = TableDefinition::new("rows");
 
 impl Engine for RawRedb {
@@ -187,21 +208,7 @@ impl Engine for RawRedb {
     }
 
     fn insert(&self, row: &Row, created_at: u64) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut tx = self.db.begin_write().expect("tx");
-        if !self.durable {
-            tx.set_durability(Durability::None).expect("durability");
-        }
-        {
-            let mut table = tx.open_table(RAW_ROWS).expect("table");
-            table
-                .insert(
-                    (REPO, row.head_sha.as_str(), id),
-                    (created_at, row.tail.as_bytes()),
-                )
-                .expect("insert");
-        }
-        tx.commit().expect("commit");
+        self.insert_in_one_transaction(std::slice::from_ref(row), created_at);
     }
 
     fn lookup(&self, head_sha: &str, now: u64) -> Vec<String> {
@@ -364,17 +371,22 @@ fn sequential_ingest<E: Engine>(bencher: Bencher) {
     });
 }
 
+/// The rows of successive bursts: 64 new rows per call.
+fn next_burst() -> impl FnMut() -> Vec<Row> {
+    let mut next = 0;
+    move || {
+        next += BURST as u64;
+        (next..next + BURST as u64).map(row).collect()
+    }
+}
+
 /// 64 rows posted at once from four threads, returning when all are durable.
 #[divan::bench(types = [Citail<WithPipeline>, Citail<NoPipeline>, RawRedb, Sqlite], sample_count = 40, sample_size = 1)]
 fn burst_of_64<E: Engine>(bencher: Bencher) {
     let fresh = fresh::<E>(true);
-    let mut next = 0;
     bencher
         .counter(divan::counter::ItemsCount::new(BURST))
-        .with_inputs(|| {
-            next += BURST as u64;
-            (next..next + BURST as u64).map(row).collect::<Vec<_>>()
-        })
+        .with_inputs(next_burst())
         .bench_local_refs(|rows| fresh.engine.burst(rows, NOW));
 }
 
@@ -382,25 +394,10 @@ fn burst_of_64<E: Engine>(bencher: Bencher) {
 #[divan::bench(sample_count = 40, sample_size = 1)]
 fn burst_of_64_redb_one_transaction(bencher: Bencher) {
     let fresh = fresh::<RawRedb>(true);
-    let mut next = 0;
     bencher
         .counter(divan::counter::ItemsCount::new(BURST))
-        .with_inputs(|| {
-            next += BURST as u64;
-            (next..next + BURST as u64).map(row).collect::<Vec<_>>()
-        })
-        .bench_local_refs(|rows| {
-            let tx = fresh.engine.db.begin_write().expect("tx");
-            {
-                let mut table = tx.open_table(RAW_ROWS).expect("table");
-                for r in rows {
-                    let id = fresh.engine.next_id.fetch_add(1, Ordering::Relaxed);
-                    let key = (REPO, r.head_sha.as_str(), id);
-                    table.insert(key, (NOW, r.tail.as_bytes())).expect("insert");
-                }
-            }
-            tx.commit().expect("commit");
-        });
+        .with_inputs(next_burst())
+        .bench_local_refs(|rows| fresh.engine.insert_in_one_transaction(rows, NOW));
 }
 
 /// Every row of a commit with 10 rows, in a store of 10,000.

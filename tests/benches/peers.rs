@@ -340,14 +340,13 @@ fn loaded<E: Engine>(rows: impl Iterator<Item = (u64, u64)>) -> Fresh<E> {
     {
         let loader = E::open(&path, false);
         let rows: Vec<(Row, u64)> = rows.map(|(i, at)| (row(i), at)).collect();
-        for chunk in rows.chunks(BURST) {
-            std::thread::scope(|scope| {
-                for (r, at) in chunk {
-                    let loader = &loader;
-                    scope.spawn(move || loader.insert(r, *at));
-                }
-            });
-        }
+        // `POSTERS` threads, so citail's group commit takes their rows together.
+        std::thread::scope(|scope| {
+            for part in rows.chunks(rows.len().div_ceil(POSTERS)) {
+                let loader = &loader;
+                scope.spawn(move || part.iter().for_each(|(r, at)| loader.insert(r, *at)));
+            }
+        });
     }
     Fresh {
         engine: E::open(&path, true),

@@ -29,3 +29,14 @@ export interface CiLogError extends Error {
   /** `STORAGE` on a known file: what failed (`open`, `stat`, ...). */
   operation?: string
 }
+
+/**
+ * The lookups of `CiLogStore`. `index.js` defines them over the native module's packed form,
+ * so they are declared here and merge into the class below.
+ */
+export interface CiLogStore {
+  /** The live rows of (repo, headSha), oldest first, off the JS thread. */
+  logsFor(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Promise<CiLog[]>
+  /** `logsFor`, on the calling thread. */
+  logsForSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): CiLog[]
+}

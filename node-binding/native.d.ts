@@ -31,6 +31,17 @@ export interface CiLogError extends Error {
 }
 
 /**
+ * The lookups of `CiLogStore`. `index.js` defines them over the native module's packed form,
+ * so they are declared here and merge into the class below.
+ */
+export interface CiLogStore {
+  /** The live rows of (repo, headSha), oldest first, off the JS thread. */
+  logsFor(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Promise<CiLog[]>
+  /** `logsFor`, on the calling thread. */
+  logsForSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): CiLog[]
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -56,10 +67,6 @@ export declare class CiLogStore {
   ingest(payload: unknown, opts?: { createdAt?: number }): Promise<IngestResult>
   /** `ingest`, on the calling thread. */
   ingestSync(payload: unknown, opts?: { createdAt?: number }): IngestResult
-  /** The live rows of (repo, headSha), oldest first, off the JS thread. */
-  logsFor(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Promise<CiLog[]>
-  /** `logsFor`, on the calling thread. */
-  logsForSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): Array<CiLog>
   /**
    * Whether `logsFor` with these arguments would find any row, answered on the calling
    * thread from one index key (a few microseconds). `logsFor` uses it to answer a lookup that
@@ -89,7 +96,12 @@ export declare class CiLogStore {
   close(): void
 }
 
-/** A stored row. */
+/**
+ * A stored row.
+ *
+ * Declared for the generated TypeScript types: `index.js` builds these objects from the packed
+ * form of `packed.rs`.
+ */
 export interface CiLog {
   /** Row id. */
   id: number

@@ -84,6 +84,34 @@ export function defineSpec({ describe, test }) {
       store.close()
     })
 
+    test('lookups return every field exactly as stored: astral characters, a leading BOM, an empty tail', async () => {
+      // Lookups cross from Rust packed in typed arrays and are rebuilt in index.js: this checks
+      // that rebuilding against what was posted, with the text the pipeline leaves unchanged.
+      const store = fresh('exact.redb', { normalize: false, stripTimestamps: false, redactSecrets: false })
+      const posts = [
+        payload({ step_name: 'test 😀 ✓ é', run_id: '𝄞1', job_id: 'ü', log_tail: 'emoji 😀 and 𝄞 ✓\nerror: boom 😀 in é\n' }),
+        payload({ step_name: 'bom', log_tail: '\uFEFFstarts with a byte order mark\nFAILED 😀\n' }),
+        payload({ step_name: 'empty', log_tail: '' }),
+        payload({ step_name: 'plain', conclusion: 'cancelled', log_tail: 'x'.repeat(5000) + '\nerror: plain\n' }),
+      ]
+      posts.forEach((p, i) => store.ingestSync(p, { createdAt: T0 + i }))
+      const expected = posts.map((p, i) => ({
+        id: i + 1, repo: p.repo, head_sha: p.head_sha, run_id: p.run_id, job_id: p.job_id,
+        step_name: p.step_name, conclusion: p.conclusion, log_tail: p.log_tail, created_at: T0 + i,
+        truncated: false, original_bytes: Buffer.byteLength(p.log_tail),
+        original_lines: p.log_tail.split('\n').length - (p.log_tail === '' || p.log_tail.endsWith('\n') ? 1 : 0),
+        highlights: citail.findHighlights(p.log_tail),
+      }))
+      assert.ok(expected[0].highlights.some((h) => h.text.includes('😀')), 'a highlight with an astral character')
+      const sync = store.logsForSync('acme/widgets', SHA, { now: T0 + 10 })
+      assert.deepEqual(sync, expected)
+      assert.deepEqual(Object.keys(sync[0]), Object.keys(expected[0]))
+      assert.equal(sync[1].log_tail.charCodeAt(0), 0xfeff)
+      assert.deepEqual(await store.logsFor('acme/widgets', SHA, { now: T0 + 10 }), expected)
+      assert.deepEqual(store.logsForSync('acme/widgets', SHA, { now: T0 + 10, limit: 2 }), expected.slice(2))
+      store.close()
+    })
+
     test('wire payload: numeric ids become strings, extra keys are ignored, upsert replaces', () => {
       const store = fresh()
       store.ingestSync(payload({ run_id: 812, job_id: 3, extra: { nested: true } }), { createdAt: T0 + 1 })

@@ -156,7 +156,11 @@ pub struct IngestResult {
 }
 
 /// A stored row.
+///
+/// Declared for the generated TypeScript types: `index.js` builds these objects from the packed
+/// form of `packed.rs`.
 #[napi(object)]
+#[allow(dead_code)]
 pub struct CiLog {
     /// Row id.
     pub id: f64,
@@ -252,26 +256,6 @@ impl From<citail::Ingested> for IngestResult {
             superseded: i.superseded,
             redactions: num(i.redactions),
             highlights: num(i.highlights),
-        }
-    }
-}
-
-impl From<citail::CiLog> for CiLog {
-    fn from(l: citail::CiLog) -> Self {
-        CiLog {
-            id: num(l.id),
-            repo: l.repo,
-            head_sha: l.head_sha,
-            run_id: l.run_id,
-            job_id: l.job_id,
-            step_name: l.step_name,
-            conclusion: l.conclusion,
-            log_tail: l.log_tail,
-            created_at: num(l.created_at),
-            truncated: l.truncated,
-            original_bytes: num(l.original_bytes),
-            original_lines: num(l.original_lines),
-            highlights: l.highlights.into_iter().map(Highlight::from).collect(),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod convert;
 mod error;
+mod packed;
 mod store;
 
 use convert::{read_logs, read_number_opt, read_text, Highlight};

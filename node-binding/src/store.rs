@@ -2,10 +2,11 @@
 //! libuv's thread pool through napi's `AsyncTask`, so the event loop keeps ticking.
 
 use crate::convert::{
-    read_number_opt, read_options, read_payload, read_text, read_time_opt, CiLog, CommitStats,
+    read_number_opt, read_options, read_payload, read_text, read_time_opt, CommitStats,
     IngestResult, Recovered, StoreStats,
 };
 use crate::error::{guarded, Failure};
+use crate::packed::PackedRows;
 use napi::bindgen_prelude::{AsyncTask, Object, ToNapiValue, TypeName, Unknown};
 use napi::JsDeferred;
 use napi::{Env, Task};
@@ -143,41 +144,33 @@ impl CiLogStore {
         .map_err(|f| f.into_napi(&env))
     }
 
-    /// The live rows of (repo, headSha), oldest first, off the JS thread.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "repo: string, headSha: string, opts?: { now?: number; limit?: number }",
-        ts_return_type = "Promise<CiLog[]>"
-    )]
-    pub fn logs_for(
+    /// `logsFor` in the wire form `index.js` decodes (see `packed.rs`), off the JS thread.
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn logs_for_packed(
         &self,
         repo: Unknown,
         head_sha: Unknown,
         opts: Option<Unknown>,
-    ) -> AsyncTask<Job<Vec<CiLog>>> {
-        // Every argument error is captured here and rejects the promise: never a sync throw.
+    ) -> AsyncTask<Job<PackedRows>> {
         let prepared = guarded(|| Ok((self.handle()?, Lookup::read(repo, head_sha, opts)?)));
         Job::new(move || {
             let (store, lookup) = prepared?;
-            lookup.rows(&store)
+            lookup.packed(&store)
         })
     }
 
-    /// `logsFor`, on the calling thread.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "repo: string, headSha: string, opts?: { now?: number; limit?: number }"
-    )]
-    pub fn logs_for_sync(
+    /// `logsForSync` in the wire form `index.js` decodes (see `packed.rs`).
+    #[napi(catch_unwind, skip_typescript)]
+    pub fn logs_for_packed_sync(
         &self,
         env: Env,
         repo: Unknown,
         head_sha: Unknown,
         opts: Option<Unknown>,
-    ) -> napi::Result<Vec<CiLog>> {
+    ) -> napi::Result<PackedRows> {
         guarded(|| {
             let store = self.handle()?;
-            Lookup::read(repo, head_sha, opts)?.rows(&store)
+            Lookup::read(repo, head_sha, opts)?.packed(&store)
         })
         .map_err(|f| f.into_napi(&env))
     }
@@ -348,15 +341,15 @@ impl Lookup {
         })
     }
 
-    /// The newest `limit` live rows, oldest first.
-    fn rows(&self, store: &citail::Store) -> Result<Vec<CiLog>, Failure> {
+    /// The newest `limit` live rows, oldest first, in the wire form of `packed.rs`.
+    fn packed(&self, store: &citail::Store) -> Result<PackedRows, Failure> {
         let rows = store
             .recent_logs_for_at(&self.repo, &self.head_sha, self.now, self.limit)
             .map_err(js_field_names)?;
-        Ok(rows.into_iter().map(CiLog::from).collect())
+        Ok(PackedRows::pack(&rows))
     }
 
-    /// Whether [`Lookup::rows`] would find any row (none with a limit of 0).
+    /// Whether [`Lookup::packed`] would find any row (none with a limit of 0).
     fn any(&self, store: &citail::Store) -> Result<bool, Failure> {
         if self.limit == 0 {
             return Ok(false);

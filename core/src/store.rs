@@ -791,13 +791,7 @@ fn live_rows<'a>(repo: &'a str, sha: &'a str, cutoff: u64) -> std::ops::RangeInc
 
 /// Deletes up to [`PRUNE_BATCH`] rows older than `cutoff` inside `tx`; returns how many.
 fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
-    let mut tables = WriteTables::open(tx)?;
-    let expired = tables.expired(cutoff, PRUNE_BATCH)?;
-    tables.delete_rows(
-        expired
-            .iter()
-            .map(|(repo, sha, created_at, id)| (repo.as_str(), sha.as_str(), *created_at, *id)),
-    )
+    WriteTables::open(tx)?.delete_expired(cutoff, PRUNE_BATCH)
 }
 
 /// Checks that `db` is a citail store this build can read.

@@ -111,22 +111,50 @@ impl<'txn> WriteTables<'txn> {
         Ok(value)
     }
 
-    /// Deletes the rows at `keys` as [`WriteTables::delete_row`] does, adjusting the counters
-    /// once for all of them; returns how many.
+    /// Deletes up to `limit` rows with `created_at < cutoff`, oldest first, as
+    /// [`WriteTables::delete_row`] does, adjusting the counters once; returns how many.
+    ///
+    /// The rows and their identity entries sit under unrelated keys and go one by one. The rest
+    /// goes by range, one pass over the leaves instead of a descent per entry: the batch is the
+    /// first entries of the time index, and when the batch's ids are dense (ids follow arrival,
+    /// so rows that expire together are usually neighbours), its tails and highlights are one id
+    /// range. Scattered ids (rows imported or posted with old `createdAt`s) are deleted one by
+    /// one, so no pass reads more than twice the batch.
     ///
     /// # Errors
     /// As [`WriteTables::delete_row`]; the transaction must then be dropped.
-    pub(crate) fn delete_rows<'k>(
-        &mut self,
-        keys: impl IntoIterator<Item = RowKey<'k>>,
-    ) -> Result<usize> {
-        let (mut rows, mut bytes) = (0usize, 0);
-        for key in keys {
-            bytes += self.delete_entries(key)?.tail_bytes;
-            rows += 1;
+    pub(crate) fn delete_expired(&mut self, cutoff: u64, limit: usize) -> Result<usize> {
+        let expired = self.expired(cutoff, limit)?;
+        let Some(&(_, _, last_created, last_id)) = expired.last() else {
+            return Ok(0);
+        };
+        let mut bytes = 0;
+        let mut ids = Vec::with_capacity(expired.len());
+        for (repo, sha, created_at, id) in &expired {
+            bytes += self.remove_row((repo, sha, *created_at, *id))?.tail_bytes;
+            ids.push(*id);
         }
-        self.count_deleted(rows as u64, bytes)?;
-        Ok(rows)
+        self.by_time
+            .retain_in(..=(last_created, last_id), |_, _| false)?;
+        ids.sort_unstable();
+        match (ids.first(), ids.last()) {
+            (Some(&first), Some(&last)) if last - first < 2 * ids.len() as u64 => {
+                let kept = |id: u64| ids.binary_search(&id).is_err();
+                for tails in [&mut self.ztails, &mut self.tails] {
+                    tails.retain_in((first, 0)..=(last, u32::MAX), |(id, _), _| kept(id))?;
+                }
+                for highlights in [&mut self.zhighlights, &mut self.highlights] {
+                    highlights.retain_in(first..=last, |id, _| kept(id))?;
+                }
+            }
+            _ => {
+                for &id in &ids {
+                    self.remove_text(id)?;
+                }
+            }
+        }
+        self.count_deleted(expired.len() as u64, bytes)?;
+        Ok(expired.len())
     }
 
     fn count_deleted(&mut self, rows: u64, bytes: u64) -> Result<()> {
@@ -136,6 +164,19 @@ impl<'txn> WriteTables<'txn> {
 
     /// A row's own entries (row, tail, highlights, time index, identity), counters untouched.
     fn delete_entries(&mut self, key: RowKey<'_>) -> Result<RowValue> {
+        let (_, _, created_at, id) = key;
+        let value = self.remove_row(key)?;
+        self.remove_text(id)?;
+        self.by_time.remove((created_at, id))?;
+        Ok(value)
+    }
+
+    /// Removes a row from `rows` and its identity entry (if it still points at it); returns
+    /// what the row held.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if the row is missing: an index pointed at nothing.
+    fn remove_row(&mut self, key: RowKey<'_>) -> Result<RowValue> {
         let (repo, sha, created_at, id) = key;
         let value = match self.rows.remove(key)? {
             Some(guard) => RowValue::decode(guard.value())?,
@@ -145,11 +186,6 @@ impl<'txn> WriteTables<'txn> {
                 )))
             }
         };
-        delete_tail(&mut self.ztails, id)?;
-        delete_tail(&mut self.tails, id)?;
-        self.zhighlights.remove(id)?;
-        self.highlights.remove(id)?;
-        self.by_time.remove((created_at, id))?;
         let identity = value.identity(repo, sha);
         if self.find_identity(identity)? == Some((created_at, id)) {
             self.identities.remove(identity)?;
@@ -157,13 +193,18 @@ impl<'txn> WriteTables<'txn> {
         Ok(value)
     }
 
+    /// Removes the tail chunks and highlights of row `id`, compressed or (older schemas) raw.
+    fn remove_text(&mut self, id: u64) -> Result<()> {
+        delete_tail(&mut self.ztails, id)?;
+        delete_tail(&mut self.tails, id)?;
+        self.zhighlights.remove(id)?;
+        self.highlights.remove(id)?;
+        Ok(())
+    }
+
     /// Up to `limit` rows with `created_at < cutoff`, oldest first, as `(repo, head_sha,
     /// created_at, id)`.
-    pub(crate) fn expired(
-        &self,
-        cutoff: u64,
-        limit: usize,
-    ) -> Result<Vec<(String, String, u64, u64)>> {
+    fn expired(&self, cutoff: u64, limit: usize) -> Result<Vec<(String, String, u64, u64)>> {
         let mut out = Vec::with_capacity(limit.min(1024));
         for entry in self.by_time.range(..(cutoff, 0))?.take(limit) {
             let (key, value) = entry?;

@@ -24,7 +24,7 @@ use napi::{sys, ValueType};
 use std::ptr;
 
 /// A lookup's rows in the wire form described in the module documentation.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PackedRows {
     labels: Vec<u8>,
     tails: Vec<u8>,

@@ -152,6 +152,7 @@ impl CiLogStore {
         head_sha: Unknown,
         opts: Option<Unknown>,
     ) -> AsyncTask<Job<PackedRows>> {
+        // Every argument error is captured here and rejects the promise: never a sync throw.
         let prepared = guarded(|| Ok((self.handle()?, Lookup::read(repo, head_sha, opts)?)));
         Job::new(move || {
             let (store, lookup) = prepared?;

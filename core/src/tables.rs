@@ -106,7 +106,10 @@ impl<'txn> WriteTables<'txn> {
     /// # Errors
     /// [`Error::Corrupt`] if the row is missing: an index pointed at nothing.
     pub(crate) fn delete_row(&mut self, key: RowKey<'_>) -> Result<RowValue> {
-        let value = self.delete_entries(key)?;
+        let (_, _, created_at, id) = key;
+        let value = self.remove_row(key)?;
+        self.remove_text(id)?;
+        self.by_time.remove((created_at, id))?;
         self.count_deleted(1, value.tail_bytes)?;
         Ok(value)
     }
@@ -160,15 +163,6 @@ impl<'txn> WriteTables<'txn> {
     fn count_deleted(&mut self, rows: u64, bytes: u64) -> Result<()> {
         meta_adjust(&mut self.meta, META_ROWS, 0, rows)?;
         meta_adjust(&mut self.meta, META_STORED_BYTES, 0, bytes)
-    }
-
-    /// A row's own entries (row, tail, highlights, time index, identity), counters untouched.
-    fn delete_entries(&mut self, key: RowKey<'_>) -> Result<RowValue> {
-        let (_, _, created_at, id) = key;
-        let value = self.remove_row(key)?;
-        self.remove_text(id)?;
-        self.by_time.remove((created_at, id))?;
-        Ok(value)
     }
 
     /// Removes a row from `rows` and its identity entry (if it still points at it); returns

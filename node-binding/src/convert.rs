@@ -217,8 +217,9 @@ pub struct StoreStats {
     pub file_bytes: f64,
 }
 
+/// A count or time as a JS number: exact below 2^53, which every stored count and time is.
 #[allow(clippy::cast_precision_loss)]
-fn num(n: impl TryInto<u64>) -> f64 {
+pub(crate) fn num(n: impl TryInto<u64>) -> f64 {
     n.try_into().unwrap_or(u64::MAX) as f64
 }
 

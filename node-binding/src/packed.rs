@@ -19,6 +19,7 @@
 //! lengths of its six labels, its tail's length in bytes, its highlight count, and per highlight
 //! `line`, `repeats` and the UTF-16 length of its text. Every number is an integer below 2^53.
 
+use crate::convert::num;
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{sys, ValueType};
 use std::ptr;
@@ -90,11 +91,6 @@ fn utf16_len(text: &str) -> usize {
     let scalars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
     let astral = bytes.iter().filter(|&&b| b >= 0xF0).count();
     scalars + astral
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn num(n: impl TryInto<u64>) -> f64 {
-    n.try_into().unwrap_or(u64::MAX) as f64
 }
 
 impl TypeName for PackedRows {

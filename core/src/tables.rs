@@ -117,29 +117,65 @@ impl<'txn> WriteTables<'txn> {
     /// Deletes up to `limit` rows with `created_at < cutoff`, oldest first, as
     /// [`WriteTables::delete_row`] does, adjusting the counters once; returns how many.
     ///
-    /// The rows and their identity entries sit under unrelated keys and go one by one. The rest
-    /// goes by range, one pass over the leaves instead of a descent per entry: the batch is the
-    /// first entries of the time index, and when the batch's ids are dense (ids follow arrival,
-    /// so rows that expire together are usually neighbours), its tails and highlights are one id
-    /// range. Scattered ids (rows imported or posted with old `createdAt`s) are deleted one by
-    /// one, so no pass reads more than twice the batch.
+    /// Most of it goes by range, one pass over the leaves instead of a descent per entry. The
+    /// batch is the first entries of the time index, up to `(created_at, id)` = `last`; so every
+    /// row at or before `last` is in it, and a commit's rows in the batch are the start of that
+    /// commit's range in `rows` (whose keys sort by time within a commit): one range per commit,
+    /// which also hands back the values that name the identity entries. When the batch's ids
+    /// are dense (ids follow arrival, so rows that expire together are usually neighbours), its
+    /// tails and highlights are one id range. Scattered ids (rows imported or posted with old
+    /// `createdAt`s) are deleted one by one, so no pass reads more than twice the batch. Identity
+    /// entries sit under step names and go one by one.
     ///
     /// # Errors
-    /// As [`WriteTables::delete_row`]; the transaction must then be dropped.
+    /// [`Error::Corrupt`] if the time index and `rows` disagree; the transaction must then be
+    /// dropped.
     pub(crate) fn delete_expired(&mut self, cutoff: u64, limit: usize) -> Result<usize> {
         let expired = self.expired(cutoff, limit)?;
         let Some(&(_, _, last_created, last_id)) = expired.last() else {
             return Ok(0);
         };
+        let mut commits: Vec<(&str, &str)> = expired
+            .iter()
+            .map(|(repo, sha, _, _)| (repo.as_str(), sha.as_str()))
+            .collect();
+        commits.sort_unstable();
+        commits.dedup();
+        let mut ids: Vec<u64> = Vec::with_capacity(expired.len());
         let mut bytes = 0;
-        let mut ids = Vec::with_capacity(expired.len());
-        for (repo, sha, created_at, id) in &expired {
-            bytes += self.remove_row((repo, sha, *created_at, *id))?.tail_bytes;
-            ids.push(*id);
+        for (repo, sha) in commits {
+            let mut rows: Vec<(u64, u64, RowValue)> = Vec::new();
+            let mut damage = None;
+            let range = (repo, sha, 0, 0)..=(repo, sha, last_created, last_id);
+            self.rows
+                .retain_in(range, |(_, _, created_at, id), value| {
+                    match RowValue::decode(value) {
+                        Ok(value) => rows.push((created_at, id, value)),
+                        Err(e) => damage = Some(e),
+                    }
+                    false
+                })?;
+            if let Some(e) = damage {
+                return Err(e);
+            }
+            for (created_at, id, value) in &rows {
+                self.remove_identity(value.identity(repo, sha), (*created_at, *id))?;
+                bytes += value.tail_bytes;
+                ids.push(*id);
+            }
+        }
+        ids.sort_unstable();
+        let mut indexed: Vec<u64> = expired.iter().map(|&(_, _, _, id)| id).collect();
+        indexed.sort_unstable();
+        if ids != indexed {
+            return Err(Error::corrupt(format!(
+                "the time index holds {} rows up to ({last_created}, {last_id}), the rows table {}",
+                indexed.len(),
+                ids.len()
+            )));
         }
         self.by_time
             .retain_in(..=(last_created, last_id), |_, _| false)?;
-        ids.sort_unstable();
         match (ids.first(), ids.last()) {
             (Some(&first), Some(&last)) if last - first < 2 * ids.len() as u64 => {
                 let kept = |id: u64| ids.binary_search(&id).is_err();
@@ -180,11 +216,25 @@ impl<'txn> WriteTables<'txn> {
                 )))
             }
         };
-        let identity = value.identity(repo, sha);
-        if self.find_identity(identity)? == Some((created_at, id)) {
-            self.identities.remove(identity)?;
-        }
+        self.remove_identity(value.identity(repo, sha), (created_at, id))?;
         Ok(value)
+    }
+
+    /// Removes an identity entry if it points at the row `(created_at, id)`; an entry pointing
+    /// at another row stays. One descent: the entry is put back in the rare other case.
+    fn remove_identity(
+        &mut self,
+        identity: (&str, &str, &str, &str, &str),
+        row: (u64, u64),
+    ) -> Result<()> {
+        let other = match self.identities.remove(identity)? {
+            Some(guard) if guard.value() != row => Some(guard.value()),
+            _ => None,
+        };
+        if let Some(other) = other {
+            self.identities.insert(identity, other)?;
+        }
+        Ok(())
     }
 
     /// Removes the tail chunks and highlights of row `id`, compressed or (older schemas) raw.
@@ -223,4 +273,108 @@ fn meta_adjust(meta: &mut Table<&'static str, u64>, name: &str, add: u64, sub: u
         .ok_or_else(|| Error::corrupt(format!("counter {name} would go negative")))?;
     meta.insert(name, next)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+
+    fn row_value(step: &str) -> RowValue {
+        RowValue {
+            run_id: "1".to_owned(),
+            job_id: "1".to_owned(),
+            step_name: step.to_owned(),
+            conclusion: "failure".to_owned(),
+            truncated: false,
+            original_bytes: 4,
+            original_lines: 1,
+            tail_bytes: 4,
+        }
+    }
+
+    /// A database holding rows `(created_at, id)` of one commit, written through
+    /// [`WriteTables::insert_row`].
+    fn database(dir: &tempfile::TempDir, rows: &[(u64, u64)]) -> Database {
+        let db = Database::create(dir.path().join("t.redb")).expect("create");
+        let tx = db.begin_write().expect("write");
+        {
+            let mut tables = WriteTables::open(&tx).expect("tables");
+            let text = PackedText::pack("boom", &[]).expect("pack");
+            for &(created_at, id) in rows {
+                let key = ("a/b", "c", created_at, id);
+                tables
+                    .insert_row(key, &row_value(&format!("s{id}")), &text)
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+        db
+    }
+
+    fn prune(db: &Database, cutoff: u64) -> Result<usize> {
+        let tx = db.begin_write()?;
+        let deleted = WriteTables::open(&tx)?.delete_expired(cutoff, 512)?;
+        tx.commit()?;
+        Ok(deleted)
+    }
+
+    #[test]
+    fn a_time_index_entry_without_its_row_is_corruption() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = database(&dir, &[(1, 1), (2, 2)]);
+        let tx = db.begin_write().expect("write");
+        tx.open_table(ROWS)
+            .expect("rows")
+            .remove(("a/b", "c", 1, 1))
+            .expect("remove");
+        tx.commit().expect("commit");
+        let err = prune(&db, 10).expect_err("disagreement");
+        assert!(
+            err.to_string()
+                .contains("time index holds 2 rows up to (2, 2), the rows table 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_row_without_its_time_index_entry_is_corruption() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = database(&dir, &[(1, 1), (2, 2), (3, 3)]);
+        let tx = db.begin_write().expect("write");
+        tx.open_table(BY_TIME)
+            .expect("by_time")
+            .remove((2, 2))
+            .expect("remove");
+        tx.commit().expect("commit");
+        let err = prune(&db, 10).expect_err("disagreement");
+        assert!(
+            err.to_string()
+                .contains("time index holds 2 rows up to (3, 3), the rows table 3"),
+            "{err}"
+        );
+        // The failed batch was dropped whole: every row is still there.
+        let tx = db.begin_read().expect("read");
+        assert_eq!(tx.open_table(ROWS).expect("rows").len().expect("len"), 3);
+    }
+
+    #[test]
+    fn an_identity_pointing_at_a_newer_row_stays() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = database(&dir, &[(1, 1), (50, 2)]);
+        let tx = db.begin_write().expect("write");
+        tx.open_table(IDENTITY)
+            .expect("identity")
+            .insert(("a/b", "c", "1", "1", "s1"), (50, 2))
+            .expect("insert");
+        tx.commit().expect("commit");
+        assert_eq!(prune(&db, 10).expect("prune"), 1);
+        let tx = db.begin_read().expect("read");
+        let identities = tx.open_table(IDENTITY).expect("identity");
+        let pointing = identities
+            .get(("a/b", "c", "1", "1", "s1"))
+            .expect("get")
+            .map(|g| g.value());
+        assert_eq!(pointing, Some((50, 2)));
+    }
 }

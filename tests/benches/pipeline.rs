@@ -172,3 +172,45 @@ fn pipeline_clean_payloads(bencher: Bencher) {
                 .sum::<usize>()
         });
 }
+
+/// The pipeline's stages one by one on the same 23 payloads: normalising.
+#[divan::bench(sample_count = 50)]
+fn stage_normalize_clean_payloads(bencher: Bencher) {
+    let payloads = citail_tests::clean_payloads();
+    bencher
+        .counter(divan::counter::ItemsCount::new(payloads.len()))
+        .bench(|| {
+            payloads
+                .iter()
+                .map(|p| citail::normalize(black_box(p), true).len())
+                .sum::<usize>()
+        });
+}
+
+/// Redaction (keyword prefilter and the rules it triggers) on the 23 payloads.
+#[divan::bench(sample_count = 50)]
+fn stage_redact_clean_payloads(bencher: Bencher) {
+    let payloads = citail_tests::clean_payloads();
+    bencher
+        .counter(divan::counter::ItemsCount::new(payloads.len()))
+        .bench(|| {
+            payloads
+                .iter()
+                .map(|p| citail::redact_secrets(black_box(p)).count)
+                .sum::<usize>()
+        });
+}
+
+/// Finding highlights in the 23 payloads.
+#[divan::bench(sample_count = 50)]
+fn stage_highlights_clean_payloads(bencher: Bencher) {
+    let payloads = citail_tests::clean_payloads();
+    bencher
+        .counter(divan::counter::ItemsCount::new(payloads.len()))
+        .bench(|| {
+            payloads
+                .iter()
+                .map(|p| citail::find_highlights(black_box(p), 20, 4096).len())
+                .sum::<usize>()
+        });
+}

@@ -1,13 +1,14 @@
 //! Secret redaction: every credential the rules find becomes `[REDACTED:<rule>]`.
 //!
-//! One pass of an Aho-Corasick automaton over the text finds which rules' keywords occur; only
-//! those rules' regexes then run. The `regex` crate guarantees time linear in the input for
+//! A keyword gate (`keywords.rs`) finds which rules' keywords occur in the text; only those
+//! rules' regexes then run. The `regex` crate guarantees time linear in the input for
 //! built-in and custom patterns alike.
 
+mod keywords;
 mod rules;
 
 use crate::{Error, Result};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use keywords::KeywordGate;
 use regex::{Regex, RegexBuilder};
 use rules::Check;
 use std::borrow::Cow;
@@ -76,9 +77,8 @@ pub struct Redacted<'a> {
 #[derive(Debug, Clone)]
 pub struct Redactor {
     rules: Vec<CompiledRule>,
-    /// Keyword automaton; pattern `i` triggers rule `keyword_rule[i]`.
-    keywords: AhoCorasick,
-    keyword_rule: Vec<usize>,
+    /// Which rules' keywords occur in a text.
+    keywords: KeywordGate,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +88,8 @@ struct CompiledRule {
     check: Check,
     /// Rules without keywords (custom patterns) always run.
     always: bool,
+    /// Run only on the lines where the rule's keywords occur (see `rules::Rule::spans_lines`).
+    lines_only: bool,
 }
 
 /// Largest compiled program of a custom pattern.
@@ -146,30 +148,25 @@ impl Redactor {
     ///     "git remote: https://ci-bot:[REDACTED:url-credentials]@git.example.com/acme/app.git");
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
-        let mut triggered = vec![false; self.rules.len()];
-        for (flag, rule) in triggered.iter_mut().zip(&self.rules) {
-            *flag = rule.always;
-        }
-        for found in self.keywords.find_overlapping_iter(text) {
-            if let Some(&rule) = self.keyword_rule.get(found.pattern().as_usize()) {
-                if let Some(flag) = triggered.get_mut(rule) {
-                    *flag = true;
-                }
-            }
-        }
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        self.keywords.find(text, &mut hits);
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
-            if triggered.get(index) != Some(&true) {
+            let mut own = hits.iter().filter(|&&(r, _)| r == index).map(|&(_, at)| at);
+            if rule.always || (!rule.lines_only && own.next().is_some()) {
+                rule.scan(text, 0, index, &mut spans);
                 continue;
             }
-            for caps in rule.regex.captures_iter(text) {
-                let Some(secret) = caps.name("secret").or_else(|| caps.get(0)) else {
-                    continue;
-                };
-                if secret.is_empty() || !confirmed(rule.check, secret.as_str()) {
+            let mut scanned_to = 0;
+            for at in own {
+                if at < scanned_to {
                     continue;
                 }
-                spans.push((secret.start(), secret.end(), index));
+                let (start, end) = line_around(text, at);
+                if let Some(line) = text.get(..end) {
+                    rule.scan(line, start, index, &mut spans);
+                }
+                scanned_to = end;
             }
         }
         if spans.is_empty() {
@@ -214,43 +211,35 @@ impl Redactor {
 
     fn build(custom: &[RedactPattern]) -> Result<Redactor> {
         let mut rules = Vec::new();
-        let mut keywords: Vec<&str> = Vec::new();
-        let mut keyword_rule = Vec::new();
+        let mut keywords: Vec<(&str, usize)> = Vec::new();
         for rule in rules::BUILTIN {
             let regex = Regex::new(rule.pattern).map_err(|e| {
                 Error::corrupt(format!("built-in rule {} does not compile: {e}", rule.name))
             })?;
             for keyword in rule.keywords {
-                keywords.push(keyword);
-                keyword_rule.push(rules.len());
+                keywords.push((keyword, rules.len()));
             }
             rules.push(CompiledRule {
                 name: rule.name.to_owned(),
                 regex,
                 check: rule.check,
                 always: false,
+                lines_only: !rule.spans_lines,
             });
         }
         for (index, pattern) in custom.iter().enumerate() {
             rules.push(compile_custom(index, pattern)?);
         }
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(keywords)
-            .map_err(|e| Error::corrupt(format!("keyword automaton: {e}")))?;
         Ok(Redactor {
             rules,
-            keywords,
-            keyword_rule,
+            keywords: KeywordGate::new(&keywords)?,
         })
     }
 
     fn empty() -> Redactor {
         Redactor {
             rules: Vec::new(),
-            keywords: AhoCorasick::new(Vec::<&str>::new()).unwrap_or_else(|_| unreachable!()),
-            keyword_rule: Vec::new(),
+            keywords: KeywordGate::new(&[]).unwrap_or_else(|_| unreachable!()),
         }
     }
 }
@@ -291,7 +280,59 @@ fn compile_custom(index: usize, pattern: &RedactPattern) -> Result<CompiledRule>
         regex,
         check: Check::Shape,
         always: true,
+        lines_only: false,
     })
+}
+
+impl CompiledRule {
+    /// Pushes `(start, end, rule)` for each secret the rule finds in `haystack` from `from` on.
+    ///
+    /// The search sees the text before `from`, so a `\b` or `^` there is judged as in the whole
+    /// text; `haystack` ends after the line's `\n` when only a line is searched.
+    fn scan(
+        &self,
+        haystack: &str,
+        from: usize,
+        rule: usize,
+        spans: &mut Vec<(usize, usize, usize)>,
+    ) {
+        let mut at = from;
+        while at <= haystack.len() {
+            let Some(caps) = self.regex.captures_at(haystack, at) else {
+                break;
+            };
+            let Some(whole) = caps.get(0) else { break };
+            if let Some(secret) = caps.name("secret").or(Some(whole)) {
+                if !secret.is_empty() && confirmed(self.check, secret.as_str()) {
+                    spans.push((secret.start(), secret.end(), rule));
+                }
+            }
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                // An empty match: step over one character.
+                whole.end()
+                    + haystack
+                        .get(whole.end()..)
+                        .and_then(|rest| rest.chars().next())
+                        .map_or(1, char::len_utf8)
+            };
+        }
+    }
+}
+
+/// The line holding byte `at`: `(start, end)`, with `end` past its `\n` (or the text's end).
+fn line_around(text: &str, at: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let start = bytes
+        .get(..at)
+        .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+        .map_or(0, |i| i + 1);
+    let end = bytes
+        .get(at..)
+        .and_then(|after| after.iter().position(|&b| b == b'\n'))
+        .map_or(text.len(), |i| at + i + 1);
+    (start, end)
 }
 
 /// Values that are clearly not secrets: placeholders, references, earlier redactions.

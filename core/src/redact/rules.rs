@@ -24,6 +24,10 @@ pub(crate) struct Rule {
     pub keywords: &'static [&'static str],
     pub pattern: &'static str,
     pub check: Check,
+    /// Whether a match can hold a line break before its last character. A rule that cannot
+    /// (every match contains one of its keywords, on one line) is only run on the lines where
+    /// its keywords occur.
+    pub spans_lines: bool,
 }
 
 /// Key names that mark an assignment's value as a secret (matched inside longer identifiers:
@@ -48,108 +52,126 @@ pub(crate) const BUILTIN: &[Rule] = &[
             r"|(?:\s|\\[nr])*(?:[A-Za-z0-9+/=]{16,}(?:\s|\\[nr])*)*)"
         ),
         check: Check::Shape,
+        spans_lines: true,
     },
     Rule {
         name: "github-token",
         keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
         pattern: r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,255}(?-u:\b)",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "github-pat",
         keywords: &["github_pat_"],
         pattern: r"(?-u:\b)github_pat_[A-Za-z0-9_]{22,255}(?-u:\b)",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "gitlab-token",
         keywords: &["glpat-"],
         pattern: r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "anthropic-key",
         keywords: &["sk-ant-"],
         pattern: r"(?-u:\b)sk-ant-[A-Za-z0-9_-]{20,}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "openai-key",
         keywords: &["sk-"],
         pattern: r"(?-u:\b)sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "aws-access-key-id",
         keywords: &["akia", "asia", "abia", "acca"],
         pattern: r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?-u:\b)",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "aws-secret-key",
         keywords: &["aws"],
         pattern: r#"(?i)aws_?(?:secret)?_?(?:access)?_?key["']?[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         check: Check::NotPlaceholder,
+        spans_lines: false,
     },
     Rule {
         name: "slack-token",
         keywords: &["xox"],
         pattern: r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "slack-webhook",
         keywords: &["hooks.slack.com"],
         pattern: r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "npm-token",
         keywords: &["npm_"],
         pattern: r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "npmrc-auth",
         keywords: &["_auth", "_password"],
         pattern: r#"(?i)(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?(?P<secret>[^\s"']+)"#,
         check: Check::NotPlaceholder,
+        spans_lines: false,
     },
     Rule {
         name: "pypi-token",
         keywords: &["pypi-"],
         pattern: r"(?-u:\b)pypi-[A-Za-z0-9_-]{50,}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "huggingface-token",
         keywords: &["hf_"],
         pattern: r"(?-u:\b)hf_[A-Za-z0-9]{30,}(?-u:\b)",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "google-api-key",
         keywords: &["aiza"],
         pattern: r"(?-u:\b)AIza[0-9A-Za-z_-]{35}",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "jwt",
         keywords: &["eyj"],
         pattern: r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "authorization-header",
         keywords: &["authorization"],
         pattern: r#"(?i)(?-u:\b)(?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|bot|digest|negotiate)[ \t]+(?P<secret>[^\s"',;]+)"#,
         check: Check::NotPlaceholder,
+        spans_lines: false,
     },
     Rule {
         name: "url-credentials",
         keywords: &["://"],
         pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@"'<>]{1,200}:(?P<secret>[^\s/@"'<>]{1,500})@[A-Za-z0-9.\[-]"#,
         check: Check::NotPlaceholder,
+        spans_lines: false,
     },
     Rule {
         name: "forgejo-token",
@@ -157,6 +179,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         // 40 hex digits only with a token context: a bare one is a commit SHA.
         pattern: r#"(?i)(?:token|authorization)["']?[ \t]*[:=][ \t]*["']?(?:(?:token|bearer|basic)[ \t]+)?(?P<secret>[0-9a-f]{40})(?-u:\b)"#,
         check: Check::Shape,
+        spans_lines: false,
     },
     Rule {
         name: "secret-assignment",
@@ -170,6 +193,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
             r#"[A-Za-z0-9-]*(?:=|[ \t]+))["']?(?P<secret>[^\s"'`,;&<>(){}\[\]:][^\s"'`,;&<>(){}\[\]]{7,})"#
         ),
         check: Check::Entropy(2.5),
+        spans_lines: false,
     },
 ];
 

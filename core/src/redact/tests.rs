@@ -137,8 +137,78 @@ fn custom_patterns_run_after_the_builtin_rules() {
     assert_eq!(out.count, 3);
 }
 
+/// The built-in rules with every rule run over the whole text, as before rules were run only on
+/// the lines their keywords are on: the reference for the line-gated scan.
+fn whole_text_redactor() -> Redactor {
+    let mut redactor = Redactor::builtin().clone();
+    for rule in &mut redactor.rules {
+        rule.lines_only = false;
+    }
+    redactor
+}
+
+/// Text that puts secrets, their keywords and near misses next to line breaks, word characters,
+/// quotes and non-ASCII characters: where a line-gated scan could differ from a whole-text one.
+fn keyword_soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        fake_secrets().prop_map(|(line, _, _)| line),
+        proptest::sample::select(SURVIVORS).prop_map(str::to_owned),
+        proptest::sample::select(vec![
+            "\n",
+            "\r\n",
+            " ",
+            "\t",
+            "=",
+            ": ",
+            "\"",
+            "'",
+            "x",
+            "_",
+            "é",
+            "🦀",
+            "token",
+            "KEY",
+            "aws_secret_access_key=",
+            "Authorization: Bearer ",
+            "://",
+            "u:p@",
+            "@h",
+            "passwd ",
+            "--api-key ",
+            "_auth=",
+            "-----BEGIN RSA PRIVATE KEY-----\n",
+            "0123456789abcdef",
+            "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AB",
+        ])
+        .prop_map(str::to_owned),
+        "[ -~]{0,12}",
+    ];
+    proptest::collection::vec(piece, 0..24).prop_map(|parts| parts.concat())
+}
+
+#[test]
+fn a_secret_at_the_end_of_a_line_or_of_the_text_is_found_by_the_line_scan() {
+    let key = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AB";
+    for text in [
+        format!("aws_secret_access_key={key}"),
+        format!("aws_secret_access_key={key}\nnext"),
+        format!("a\nAWS_SECRET_ACCESS_KEY: {key}\r\n"),
+    ] {
+        let (out, count) = redact(&text);
+        assert_eq!(count, 1, "{text:?} -> {out:?}");
+        assert_gone(&out, key);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
+
+    #[test]
+    fn scanning_only_the_keyword_lines_finds_what_a_whole_text_scan_finds(text in keyword_soup()) {
+        let reference = whole_text_redactor().redact(&text);
+        let gated = Redactor::builtin().redact(&text);
+        prop_assert_eq!(gated, reference);
+    }
 
     #[test]
     fn no_piece_of_a_fake_secret_survives((line, secret, rule) in fake_secrets(), keep in proptest::sample::select(SURVIVORS)) {

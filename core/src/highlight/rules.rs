@@ -91,6 +91,71 @@ pub(crate) const RULES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Words every line a rule matches contains, in lower case: a line with none of them, in any
+/// ASCII case, is not searched. A new rule must add one of its own unless one here is already in
+/// every line it matches (`highlight/tests.rs` compares the gated search with a whole-text one on
+/// the fixture logs and on generated text).
+pub(crate) const LITERALS: &[&str] = &[
+    // rust-error, tsc-error, file-line-error, eslint-error, error-line, exception, test-fail,
+    // failed-count, pytest-section, runner-error, workflow-error, npm-error, build-failed
+    "error",
+    // exception, test-fail, go-test-fail, failed-word, failed-count, pytest-section,
+    // job-failed, build-failed
+    "fail",
+    // file-line-error
+    "undefined",
+    "cannot",
+    "unexpected",
+    // exception
+    "exception",
+    // uncaught
+    "uncaught",
+    "unhandled",
+    // traceback
+    "traceback",
+    // fail-mark (`×` is two bytes: spelt with what must follow it, so that every literal is at
+    // least three bytes long, which keeps the literal search's false hits rare; `×` at the very
+    // end of the text is checked apart), jest-bullet, vitest-arrow
+    "✗",
+    "✘",
+    "× ",
+    "×\t",
+    "×\n",
+    "✖",
+    "●",
+    "→",
+    // expected-actual
+    "expected",
+    "received",
+    "actual",
+    "left",
+    "right",
+    // pytest-e
+    "e  ",
+    // pytest-section
+    "short test summary info",
+    // assertion
+    "assert",
+    // panic, fatal
+    "panic",
+    "fatal",
+    // crash
+    "fault",
+    "core dumped",
+    "sig",
+    "wasm trap:",
+    "aborted",
+    "out of memory",
+    "oomkilled",
+    "stack overflow",
+    // exit-code
+    "exit",
+    // npm-error
+    "npm ",
+    // build-failed
+    "make",
+];
+
 /// Lines that look like a failure but report a pass or a warning.
 pub(crate) const EXCLUDE: &str = r"[✓✔√]|^[ \t]*PASS(?-u:\b)|^[ \t]*--- PASS|::warning|##\[warning\]|^[ \t]*(?i:warning)(?:\[[^\]]*\])?:|\.\.\. ok$|^ok[ \t]";
 

@@ -9,9 +9,8 @@ fn texts(log: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn failure_lines_of_many_tools_are_highlights() {
-    let lines = [
+/// One failure line of each kind the rules know.
+const FAILURE_LINES: &[&str] = &[
         "error[E0425]: cannot find value `x` in this scope",
         "error: could not compile `citail` (lib) due to 1 previous error",
         "src/app.ts(3,13): error TS7006: Parameter 'y' implicitly has an 'any' type.",
@@ -55,8 +54,12 @@ fn failure_lines_of_many_tools_are_highlights() {
         "✖ 7 problems (6 errors, 1 warning)",
         "==================================== ERRORS ====================================",
         "user command error: exit status 1",
-    ];
-    for line in lines {
+];
+
+#[test]
+fn failure_lines_of_many_tools_are_highlights() {
+    let lines = FAILURE_LINES;
+    for &line in lines {
         assert_eq!(
             texts(&format!("setup\n{line}\nteardown\n")),
             [line],
@@ -65,25 +68,28 @@ fn failure_lines_of_many_tools_are_highlights() {
     }
 }
 
+/// Lines that mention a failure word but report no failure.
+const NOT_FAILURES: &[&str] = &[
+    "test error_handling::returns_err ... ok",
+    "✓ handles error during shared link creation 2ms",
+    "  ✔ error messages render (12 ms)",
+    " PASS  src/error.test.ts",
+    "--- PASS: TestErrorPath (0.00s)",
+    "ok  \tgithub.com/acme/errors\t0.010s",
+    "::warning file=app.js::Unused variable error",
+    "warning: unused variable: `error`",
+    "WARNING: failed to autodetect C compiler version",
+    "test result: ok. 12 passed; 0 failed; 0 ignored",
+    "   Compiling error-chain v0.12.4",
+    "Downloading errors-1.2.tgz",
+    "0 errors, 0 warnings",
+    "Tests: 300 passed, 300 total",
+];
+
 #[test]
 fn passes_warnings_and_mere_mentions_are_not() {
-    let lines = [
-        "test error_handling::returns_err ... ok",
-        "✓ handles error during shared link creation 2ms",
-        "  ✔ error messages render (12 ms)",
-        " PASS  src/error.test.ts",
-        "--- PASS: TestErrorPath (0.00s)",
-        "ok  \tgithub.com/acme/errors\t0.010s",
-        "::warning file=app.js::Unused variable error",
-        "warning: unused variable: `error`",
-        "WARNING: failed to autodetect C compiler version",
-        "test result: ok. 12 passed; 0 failed; 0 ignored",
-        "   Compiling error-chain v0.12.4",
-        "Downloading errors-1.2.tgz",
-        "0 errors, 0 warnings",
-        "Tests: 300 passed, 300 total",
-    ];
-    for line in lines {
+    let lines = NOT_FAILURES;
+    for &line in lines {
         assert!(texts(&format!("{line}\n")).is_empty(), "{line:?}");
     }
 }
@@ -247,5 +253,93 @@ proptest! {
             prop_assert!(seen.insert(h.text.clone()), "duplicate {:?}", h.text);
             prop_assert!(h.repeats >= 1);
         }
+    }
+}
+
+/// The lines the built-in rules pick, found by searching the whole text: the reference for the
+/// search that only looks at lines holding a literal.
+fn whole_text_lines(text: &str) -> Vec<(usize, &str)> {
+    let builtin = BUILTIN.as_ref().expect("built-in rules");
+    let mut out = Vec::new();
+    let mut counted_to = 0;
+    let mut line_number = 1;
+    let mut from = 0;
+    while let Some(found) = builtin.rules.find_at(text, from) {
+        let start = text[..found.start()].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[found.start()..]
+            .find('\n')
+            .map_or(text.len(), |i| found.start() + i);
+        line_number += text[counted_to..start].matches('\n').count();
+        counted_to = start;
+        let line = &text[start..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if !builtin.exclude.is_match(line) {
+            out.push((line_number, line));
+        }
+        from = end + 1;
+        if from > text.len() {
+            break;
+        }
+    }
+    out
+}
+
+fn gated_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    collect_builtin(BUILTIN.as_ref().expect("built-in rules"), text, &mut out);
+    out
+}
+
+#[test]
+fn the_gated_search_finds_what_a_whole_text_search_finds_in_every_fixture_log() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let mut logs = 0;
+    for entry in std::fs::read_dir(&dir).expect("the fixture logs ship with the repository") {
+        let path = entry.expect("entry").path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).expect("fixture")).into_owned();
+        for text in [text.clone(), crate::normalize(&text, true)] {
+            assert_eq!(
+                gated_lines(&text),
+                whole_text_lines(&text),
+                "{}",
+                path.display()
+            );
+        }
+        logs += 1;
+    }
+    assert!(logs >= 20, "only {logs} fixture logs in {}", dir.display());
+}
+
+/// Failure lines, passes and near misses, cut and joined at random, in changed ASCII case.
+fn failure_soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        proptest::sample::select(FAILURE_LINES).prop_map(str::to_owned),
+        proptest::sample::select(NOT_FAILURES).prop_map(str::to_owned),
+        proptest::sample::select(FAILURE_LINES).prop_flat_map(|line| {
+            (Just(line), 0..=line.len()).prop_map(|(line, cut)| {
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|&i| line.is_char_boundary(i))
+                    .unwrap_or(0);
+                line[cut..].to_owned()
+            })
+        }),
+        proptest::sample::select(FAILURE_LINES).prop_map(str::to_ascii_uppercase),
+        proptest::sample::select(FAILURE_LINES).prop_map(str::to_ascii_lowercase),
+        proptest::sample::select(vec![
+            "\n", "\r\n", " ", "\t", ":", "é", "🦀", "E  ", "●", "→"
+        ])
+        .prop_map(str::to_owned),
+        "[ -~]{0,12}",
+    ];
+    proptest::collection::vec(piece, 0..30).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
+
+    #[test]
+    fn the_gated_search_finds_what_a_whole_text_search_finds(text in failure_soup()) {
+        prop_assert_eq!(gated_lines(&text), whole_text_lines(&text));
     }
 }

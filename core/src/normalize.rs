@@ -54,15 +54,14 @@ pub fn normalize(text: &str, strip_timestamps: bool) -> String {
             raw
         };
         let start = out.len();
-        if raw
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) || b == b'\t')
-        {
-            out.push_str(raw);
-        } else if !raw.bytes().any(|b| b < b' ' && b != b'\t' || b == 0x7f) {
-            out.extend(raw.chars().filter(|&c| !is_invisible(c)));
-        } else {
-            line_model.replay(raw, &mut out);
+        match classify(raw) {
+            // Shown as it is, and its leading timestamps are already gone.
+            Line::Plain => {
+                out.push_str(raw);
+                continue;
+            }
+            Line::Invisible => out.extend(raw.chars().filter(|&c| !is_invisible(c))),
+            Line::Terminal => line_model.replay(raw, &mut out),
         }
         if strip_timestamps {
             let shown = out.get(start..).unwrap_or_default();
@@ -73,6 +72,58 @@ pub fn normalize(text: &str, strip_timestamps: bool) -> String {
         }
     }
     out
+}
+
+/// What a line (no `\n` in it) needs before it is shown.
+enum Line {
+    /// Nothing: no control character, no invisible character.
+    Plain,
+    /// Invisible characters removed, and nothing else: it has no control character.
+    Invisible,
+    /// A replay through the terminal model: it has a control character (ESC, `\r`, backspace…).
+    Terminal,
+}
+
+/// Sorts a line in one pass over its bytes; runs of printable ASCII are skipped 16 bytes at a
+/// time, and only a non-ASCII character's first byte is decoded.
+fn classify(line: &str) -> Line {
+    let bytes = line.as_bytes();
+    let mut kind = Line::Plain;
+    let mut index = 0;
+    loop {
+        index += printable_ascii_run(bytes.get(index..).unwrap_or_default());
+        let Some(&byte) = bytes.get(index) else {
+            return kind;
+        };
+        if byte < b' ' || byte == 0x7f {
+            return Line::Terminal;
+        }
+        if byte >= 0xc0 && matches!(kind, Line::Plain) {
+            let c = line.get(index..).and_then(|rest| rest.chars().next());
+            if c.is_some_and(is_invisible) {
+                kind = Line::Invisible;
+            }
+        }
+        index += 1;
+    }
+}
+
+/// Length of the run of printable ASCII and tabs that `bytes` starts with.
+fn printable_ascii_run(bytes: &[u8]) -> usize {
+    let printable = |b: u8| (b' '..=b'~').contains(&b) || b == b'\t';
+    let mut run = 0;
+    for chunk in bytes.chunks_exact(16) {
+        // No early exit inside a chunk, so the compiler checks it in vector registers.
+        if !chunk.iter().fold(true, |all, &b| all & printable(b)) {
+            break;
+        }
+        run += 16;
+    }
+    let rest = bytes.get(run..).unwrap_or_default();
+    run + rest
+        .iter()
+        .position(|&b| !printable(b))
+        .unwrap_or(rest.len())
 }
 
 /// Characters a reader cannot see that [`normalize`] removes wherever they appear: controls

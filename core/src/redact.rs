@@ -323,14 +323,13 @@ impl CompiledRule {
 
 /// The line holding byte `at`: `(start, end)`, with `end` past its `\n` (or the text's end).
 fn line_around(text: &str, at: usize) -> (usize, usize) {
-    let bytes = text.as_bytes();
-    let start = bytes
+    let start = text
         .get(..at)
-        .and_then(|before| before.iter().rposition(|&b| b == b'\n'))
+        .and_then(|before| before.rfind('\n'))
         .map_or(0, |i| i + 1);
-    let end = bytes
+    let end = text
         .get(at..)
-        .and_then(|after| after.iter().position(|&b| b == b'\n'))
+        .and_then(|after| after.find('\n'))
         .map_or(text.len(), |i| at + i + 1);
     (start, end)
 }

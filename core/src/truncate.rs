@@ -52,19 +52,17 @@ fn line_start(text: &str, max_lines: usize) -> usize {
         return text.len();
     }
     // A trailing newline closes the last line; it is not a separator to count.
-    // Most tails fit: counting (a loop the compiler vectorises) settles that without a search.
-    if count_lines(text) <= max_lines {
-        return 0;
-    }
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let mut end = body.len();
-    for _ in 0..max_lines {
-        match body.get(..end).and_then(|before| before.rfind('\n')) {
-            Some(newline) => end = newline,
-            None => return 0,
+    let mut seen = 0;
+    for (index, byte) in body.bytes().enumerate().rev() {
+        if byte == b'\n' {
+            seen += 1;
+            if seen == max_lines {
+                return index + 1;
+            }
         }
     }
-    end + 1
+    0
 }
 
 /// Start of the longest suffix with at most `max_bytes` bytes that begins on a char boundary.

@@ -6,6 +6,7 @@ mod rules;
 
 pub use matcher::{MatcherPattern, ProblemMatcher};
 
+use crate::truncate::line_around;
 use crate::{Error, Result};
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use regex::Regex;
@@ -197,19 +198,6 @@ fn collect_builtin<'a>(builtin: &Builtin, text: &'a str, out: &mut Vec<(usize, &
             out.push((line_number, line));
         }
     }
-}
-
-/// The line holding byte `at`: `(start, end)`, without its `\n`.
-fn line_around(text: &str, at: usize) -> (usize, usize) {
-    let start = text
-        .get(..at)
-        .and_then(|before| before.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let end = text
-        .get(at..)
-        .and_then(|after| after.find('\n'))
-        .map_or(text.len(), |i| at + i);
-    (start, end)
 }
 
 /// One highlight per distinct line text, at its first occurrence, counting repeats.

@@ -7,6 +7,7 @@
 mod keywords;
 mod rules;
 
+use crate::truncate::line_around;
 use crate::{Error, Result};
 use keywords::KeywordGate;
 use regex::{Regex, RegexBuilder};
@@ -163,6 +164,8 @@ impl Redactor {
                     continue;
                 }
                 let (start, end) = line_around(text, at);
+                // The line with its `\n`, as a whole-text scan would see it.
+                let end = (end + 1).min(text.len());
                 if let Some(line) = text.get(..end) {
                     rule.scan(line, start, index, &mut spans);
                 }
@@ -319,19 +322,6 @@ impl CompiledRule {
             };
         }
     }
-}
-
-/// The line holding byte `at`: `(start, end)`, with `end` past its `\n` (or the text's end).
-fn line_around(text: &str, at: usize) -> (usize, usize) {
-    let start = text
-        .get(..at)
-        .and_then(|before| before.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let end = text
-        .get(at..)
-        .and_then(|after| after.find('\n'))
-        .map_or(text.len(), |i| at + i + 1);
-    (start, end)
 }
 
 /// Values that are clearly not secrets: placeholders, references, earlier redactions.

@@ -312,6 +312,13 @@ mod tests {
         db
     }
 
+    /// Commits one hand-made `change` to the file: the damage a test sets up.
+    fn edit(db: &Database, change: impl FnOnce(&WriteTransaction)) {
+        let tx = db.begin_write().expect("write");
+        change(&tx);
+        tx.commit().expect("commit");
+    }
+
     fn prune(db: &Database, cutoff: u64) -> Result<usize> {
         let tx = db.begin_write()?;
         let deleted = WriteTables::open(&tx)?.delete_expired(cutoff, 512)?;
@@ -323,12 +330,12 @@ mod tests {
     fn a_time_index_entry_without_its_row_is_corruption() {
         let dir = tempfile::tempdir().expect("dir");
         let db = database(&dir, &[(1, 1), (2, 2)]);
-        let tx = db.begin_write().expect("write");
-        tx.open_table(ROWS)
-            .expect("rows")
-            .remove(("a/b", "c", 1, 1))
-            .expect("remove");
-        tx.commit().expect("commit");
+        edit(&db, |tx| {
+            tx.open_table(ROWS)
+                .expect("rows")
+                .remove(("a/b", "c", 1, 1))
+                .expect("remove");
+        });
         let err = prune(&db, 10).expect_err("disagreement");
         assert!(
             err.to_string()
@@ -341,12 +348,12 @@ mod tests {
     fn a_row_without_its_time_index_entry_is_corruption() {
         let dir = tempfile::tempdir().expect("dir");
         let db = database(&dir, &[(1, 1), (2, 2), (3, 3)]);
-        let tx = db.begin_write().expect("write");
-        tx.open_table(BY_TIME)
-            .expect("by_time")
-            .remove((2, 2))
-            .expect("remove");
-        tx.commit().expect("commit");
+        edit(&db, |tx| {
+            tx.open_table(BY_TIME)
+                .expect("by_time")
+                .remove((2, 2))
+                .expect("remove");
+        });
         let err = prune(&db, 10).expect_err("disagreement");
         assert!(
             err.to_string()
@@ -362,12 +369,12 @@ mod tests {
     fn an_identity_pointing_at_a_newer_row_stays() {
         let dir = tempfile::tempdir().expect("dir");
         let db = database(&dir, &[(1, 1), (50, 2)]);
-        let tx = db.begin_write().expect("write");
-        tx.open_table(IDENTITY)
-            .expect("identity")
-            .insert(("a/b", "c", "1", "1", "s1"), (50, 2))
-            .expect("insert");
-        tx.commit().expect("commit");
+        edit(&db, |tx| {
+            tx.open_table(IDENTITY)
+                .expect("identity")
+                .insert(("a/b", "c", "1", "1", "s1"), (50, 2))
+                .expect("insert");
+        });
         assert_eq!(prune(&db, 10).expect("prune"), 1);
         let tx = db.begin_read().expect("read");
         let identities = tx.open_table(IDENTITY).expect("identity");

@@ -21,6 +21,20 @@ pub fn count_lines(text: &str) -> usize {
     }
 }
 
+/// The line holding byte `at` of `text`: `(start, end)`, `start` just after the `\n` before it
+/// (or 0) and `end` at the `\n` that ends it (or `text.len()`).
+pub(crate) fn line_around(text: &str, at: usize) -> (usize, usize) {
+    let start = text
+        .get(..at)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)
+        .and_then(|after| after.find('\n'))
+        .map_or(text.len(), |i| at + i);
+    (start, end)
+}
+
 /// Returns the longest suffix of `text` that has at most `max_lines` lines (as counted by
 /// [`count_lines`]) and at most `max_bytes` bytes.
 ///

@@ -157,60 +157,37 @@ fn prompt_10k_rows_all(bencher: Bencher) {
     });
 }
 
-/// The 23 fixture logs after the pipeline (the payloads of the engine comparisons, 7.5 KiB on
-/// average), run through it again: what the pipeline costs each row of a benchmark burst.
+/// Runs `work` on each of the 23 fixture logs after the pipeline (the payloads of the engine
+/// comparisons, 7.5 KiB on average), counting payloads; `work` returns a size so nothing is
+/// optimised away.
+fn over_clean_payloads(bencher: Bencher, work: impl Fn(&str) -> usize + Sync) {
+    let payloads = citail_tests::clean_payloads();
+    bencher
+        .counter(divan::counter::ItemsCount::new(payloads.len()))
+        .bench(|| payloads.iter().map(|p| work(black_box(p))).sum::<usize>());
+}
+
+/// The payloads run through the pipeline again: what it costs each row of a benchmark burst.
 #[divan::bench(sample_count = 50)]
 fn pipeline_clean_payloads(bencher: Bencher) {
     let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
-    let payloads = citail_tests::clean_payloads();
-    bencher
-        .counter(divan::counter::ItemsCount::new(payloads.len()))
-        .bench(|| {
-            payloads
-                .iter()
-                .map(|p| pipeline.run(black_box(p)).tail.len())
-                .sum::<usize>()
-        });
+    over_clean_payloads(bencher, |p| pipeline.run(p).tail.len());
 }
 
-/// The pipeline's stages one by one on the same 23 payloads: normalising.
+/// The pipeline's stages one by one on the same payloads: normalising.
 #[divan::bench(sample_count = 50)]
 fn stage_normalize_clean_payloads(bencher: Bencher) {
-    let payloads = citail_tests::clean_payloads();
-    bencher
-        .counter(divan::counter::ItemsCount::new(payloads.len()))
-        .bench(|| {
-            payloads
-                .iter()
-                .map(|p| citail::normalize(black_box(p), true).len())
-                .sum::<usize>()
-        });
+    over_clean_payloads(bencher, |p| citail::normalize(p, true).len());
 }
 
-/// Redaction (keyword prefilter and the rules it triggers) on the 23 payloads.
+/// Redaction (keyword gate and the rules it triggers).
 #[divan::bench(sample_count = 50)]
 fn stage_redact_clean_payloads(bencher: Bencher) {
-    let payloads = citail_tests::clean_payloads();
-    bencher
-        .counter(divan::counter::ItemsCount::new(payloads.len()))
-        .bench(|| {
-            payloads
-                .iter()
-                .map(|p| citail::redact_secrets(black_box(p)).count)
-                .sum::<usize>()
-        });
+    over_clean_payloads(bencher, |p| citail::redact_secrets(p).count);
 }
 
-/// Finding highlights in the 23 payloads.
+/// Finding highlights.
 #[divan::bench(sample_count = 50)]
 fn stage_highlights_clean_payloads(bencher: Bencher) {
-    let payloads = citail_tests::clean_payloads();
-    bencher
-        .counter(divan::counter::ItemsCount::new(payloads.len()))
-        .bench(|| {
-            payloads
-                .iter()
-                .map(|p| citail::find_highlights(black_box(p), 20, 4096).len())
-                .sum::<usize>()
-        });
+    over_clean_payloads(bencher, |p| citail::find_highlights(p, 20, 4096).len());
 }

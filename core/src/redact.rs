@@ -91,6 +91,8 @@ struct CompiledRule {
     always: bool,
     /// Run only on the lines where the rule's keywords occur (see `rules::Rule::spans_lines`).
     lines_only: bool,
+    /// See `rules::Rule::stops_at_url_host`.
+    stops_at_url_host: bool,
 }
 
 /// Largest compiled program of a custom pattern.
@@ -228,6 +230,7 @@ impl Redactor {
                 check: rule.check,
                 always: false,
                 lines_only: !rule.spans_lines,
+                stops_at_url_host: rule.stops_at_url_host,
             });
         }
         for (index, pattern) in custom.iter().enumerate() {
@@ -284,6 +287,7 @@ fn compile_custom(index: usize, pattern: &RedactPattern) -> Result<CompiledRule>
         check: Check::Shape,
         always: true,
         lines_only: false,
+        stops_at_url_host: false,
     })
 }
 
@@ -306,8 +310,10 @@ impl CompiledRule {
             };
             let Some(whole) = caps.get(0) else { break };
             if let Some(secret) = caps.name("secret").or(Some(whole)) {
-                if !secret.is_empty() && confirmed(self.check, secret.as_str()) {
-                    spans.push((secret.start(), secret.end(), rule));
+                let end = self.secret_end(haystack, whole.start(), secret);
+                let value = haystack.get(secret.start()..end).unwrap_or_default();
+                if !value.is_empty() && confirmed(self.check, value) {
+                    spans.push((secret.start(), end, rule));
                 }
             }
             at = if whole.end() > whole.start() {
@@ -321,6 +327,26 @@ impl CompiledRule {
                         .map_or(1, char::len_utf8)
             };
         }
+    }
+}
+
+impl CompiledRule {
+    /// Where the secret found by a match starting at `match_start` ends. For a rule that
+    /// [stops at a URL's host](rules::Rule::stops_at_url_host), a key that is a URL's user name
+    /// (`://` right before it) ends its secret before the value's last `@`, where the host
+    /// begins; otherwise the secret is the whole group.
+    fn secret_end(&self, haystack: &str, match_start: usize, secret: regex::Match<'_>) -> usize {
+        let in_userinfo = self.stops_at_url_host
+            && haystack
+                .get(..match_start)
+                .is_some_and(|before| before.ends_with("://"));
+        if !in_userinfo {
+            return secret.end();
+        }
+        secret
+            .as_str()
+            .rfind('@')
+            .map_or(secret.end(), |at| secret.start() + at)
     }
 }
 

@@ -28,6 +28,10 @@ pub(crate) struct Rule {
     /// (every match contains one of its keywords, on one line) is only run on the lines where
     /// its keywords occur.
     pub spans_lines: bool,
+    /// Whether a match whose key is a URL's user name (`scheme://db_password:value@host/path`)
+    /// ends before the value's last `@`: the host and path after it are not secret and stay
+    /// readable. Only for rules whose key may stand right after `://`.
+    pub stops_at_url_host: bool,
 }
 
 /// Key names that mark an assignment's value as a secret (matched inside longer identifiers:
@@ -53,6 +57,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         ),
         check: Check::Shape,
         spans_lines: true,
+        stops_at_url_host: false,
     },
     Rule {
         name: "github-token",
@@ -60,6 +65,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,255}(?-u:\b)",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "github-pat",
@@ -67,6 +73,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)github_pat_[A-Za-z0-9_]{22,255}(?-u:\b)",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "gitlab-token",
@@ -74,6 +81,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "anthropic-key",
@@ -81,6 +89,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)sk-ant-[A-Za-z0-9_-]{20,}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "openai-key",
@@ -88,6 +97,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "aws-access-key-id",
@@ -95,6 +105,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?-u:\b)",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "aws-secret-key",
@@ -102,6 +113,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r#"(?i)aws_?(?:secret)?_?(?:access)?_?key["']?[ \t]*[:=][ \t]*["']?(?P<secret>[A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         check: Check::NotPlaceholder,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "slack-token",
@@ -109,6 +121,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "slack-webhook",
@@ -116,6 +129,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "npm-token",
@@ -123,6 +137,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "npmrc-auth",
@@ -130,6 +145,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r#"(?i)(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?(?P<secret>[^\s"']+)"#,
         check: Check::NotPlaceholder,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "pypi-token",
@@ -137,6 +153,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)pypi-[A-Za-z0-9_-]{50,}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "huggingface-token",
@@ -144,6 +161,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)hf_[A-Za-z0-9]{30,}(?-u:\b)",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "google-api-key",
@@ -151,6 +169,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)AIza[0-9A-Za-z_-]{35}",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "jwt",
@@ -158,6 +177,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "authorization-header",
@@ -165,13 +185,15 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r#"(?i)(?-u:\b)(?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?(?:bearer|basic|token|bot|digest|negotiate)[ \t]+(?P<secret>[^\s"',;]+)"#,
         check: Check::NotPlaceholder,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "url-credentials",
         keywords: &["://"],
-        pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@"'<>]{1,200}:(?P<secret>[^\s/@"'<>]{1,500})@[A-Za-z0-9.\[-]"#,
+        pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@"'<>]{1,200}:(?P<secret>[^\s/"'<>]{1,500})@[A-Za-z0-9.\[-]"#,
         check: Check::NotPlaceholder,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "forgejo-token",
@@ -180,6 +202,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         pattern: r#"(?i)(?:token|authorization)["']?[ \t]*[:=][ \t]*["']?(?:(?:token|bearer|basic)[ \t]+)?(?P<secret>[0-9a-f]{40})(?-u:\b)"#,
         check: Check::Shape,
         spans_lines: false,
+        stops_at_url_host: false,
     },
     Rule {
         name: "secret-assignment",
@@ -194,6 +217,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
         ),
         check: Check::Entropy(2.5),
         spans_lines: false,
+        stops_at_url_host: true,
     },
 ];
 

@@ -57,7 +57,7 @@ fn fake_secrets() -> impl Strategy<Value = (String, String, &'static str)> {
         (b64url(20), prop_oneof![Just("Bearer"), Just("bearer"), Just("Basic"), Just("token"), Just("TOKEN")],
          prop_oneof![Just("Authorization"), Just("authorization"), Just("AUTHORIZATION")])
             .prop_map(|(t, scheme, header)| (format!("> {header}: {scheme} {t}"), t, "authorization-header")),
-        ("[a-z]{4,8}", "[A-Za-z0-9!%^*_+-]{12,24}").prop_map(|(user, pass)| {
+        (prop_oneof!["[a-z]{4,8}", proptest::sample::select(USER_NAMES_WITH_KEYWORDS).prop_map(str::to_owned)], "[A-Za-z0-9!%^*_+-]{12,24}").prop_map(|(user, pass)| {
             (format!("fatal: unable to access 'https://{user}:{pass}@git.example.com/a/b.git/'"), pass, "url-credentials")
         }),
         hex40().prop_map(|t| (format!("curl 'https://forgejo.example.com/api/v1/repos?token={t}'"), t, "any")),
@@ -76,6 +76,56 @@ fn fake_secrets() -> impl Strategy<Value = (String, String, &'static str)> {
             (format!("{{\"key\": \"-----BEGIN OPENSSH PRIVATE KEY-----\\n{body}\\n-----END OPENSSH PRIVATE KEY-----\\n\"}}"), body, "private-key")
         }),
     ]
+}
+
+/// User names in a URL's userinfo that hold a secret key word, as CI logs show them.
+const USER_NAMES_WITH_KEYWORDS: &[&str] = &[
+    "gitlab-ci-token",
+    "x-access-token",
+    "oauth2token",
+    "apwd",
+    "deploy_key",
+    "secret",
+    "api_key",
+    "token",
+];
+
+/// A URL's user name that holds a secret key word (`gitlab-ci-token`, `apwd`) is not a
+/// `key: value` assignment: the password is a URL credential, and the host and path stay.
+#[test]
+fn a_key_word_in_a_urls_user_name_leaves_the_host_and_path_readable() {
+    for (user, pass) in [
+        ("apwd", "^%*Aa-*A*!*a"),
+        ("gitlab-ci-token", "64_Zx9vQ2kLmNp7Rt4Wy"),
+        ("x-access-token", "Qm9vcGxlLW5vdC1hLXRva2Vu"),
+        ("deploy_key", "p@ss:w0rd-with-an-at"),
+    ] {
+        let line =
+            format!("fatal: unable to access 'https://{user}:{pass}@git.example.com/a/b.git/'");
+        let (out, count) = redact(&line);
+        assert_eq!(
+            out,
+            format!("fatal: unable to access 'https://{user}:[REDACTED:url-credentials]@git.example.com/a/b.git/'"),
+            "{line}"
+        );
+        assert_eq!(count, 1);
+    }
+}
+
+/// A raw `@` in a URL's password: everything up to the host's `@` is the secret.
+#[test]
+fn a_url_password_with_a_raw_at_sign_is_redacted_whole() {
+    let (out, _) = redact("remote: https://ci:hunter@22xyz@git.example.com/o/r.git");
+    assert_eq!(
+        out,
+        "remote: https://ci:[REDACTED:url-credentials]@git.example.com/o/r.git"
+    );
+    // A scoped package in the path is not part of the password.
+    let (out, _) = redact("GET https://ci:s3cr3tPassw0rd@registry.example.com/@acme%2fwidget");
+    assert_eq!(
+        out,
+        "GET https://ci:[REDACTED:url-credentials]@registry.example.com/@acme%2fwidget"
+    );
 }
 
 /// Text that is not secret and must come through untouched.

@@ -10,6 +10,7 @@ export type CiLogErrorCode =
   | 'STORE_CLOSED'
   | 'SCHEMA_TOO_NEW'
   | 'CORRUPT'
+  | 'NOT_A_STORE'
   | 'STORAGE'
   | 'INTERNAL'
 
@@ -24,7 +25,7 @@ export interface CiLogError extends Error {
   /** `PAYLOAD_TOO_LARGE`: the tail's size in UTF-8 bytes, and the limit. */
   len?: number
   max?: number
-  /** `STORAGE` on a known file, `STORE_LOCKED`: the file. */
+  /** `STORAGE` on a known file, `STORE_LOCKED`, `NOT_A_STORE`: the file. */
   path?: string
   /** `STORAGE` on a known file: what failed (`open`, `stat`, ...). */
   operation?: string

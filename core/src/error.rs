@@ -86,6 +86,29 @@ pub enum Error {
         detail: String,
     },
 
+    /// The file is not a citail store: not a redb file at all (a text file, another program's
+    /// SQLite database), or a redb file of another program. Nothing was written to it, and
+    /// [`Options::recover_corrupt`](crate::Options::recover_corrupt) never moves it: a mistyped
+    /// path must not cost anyone their file.
+    #[error("{} is not a citail store: {reason}", path.display())]
+    NotAStore {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, as far as its first bytes tell.
+        reason: String,
+    },
+
+    /// A [`ReadOnlyStore`](crate::ReadOnlyStore) cannot read the file without writing to it:
+    /// it was not closed cleanly (a crash: opening it for writing repairs it) or its schema
+    /// predates this build (opening it for writing upgrades it in place).
+    #[error("{} cannot be read without writing to it: {reason}", path.display())]
+    NeedsWrite {
+        /// The file.
+        path: PathBuf,
+        /// Why: the crash repair or the schema upgrade it is waiting for.
+        reason: String,
+    },
+
     /// The storage engine failed for a reason that is neither I/O nor corruption.
     #[error("storage error: {0}")]
     Storage(#[source] redb::Error),

@@ -269,7 +269,9 @@ impl Options {
     /// with `true`, it renames the file to `<file>.corrupt-<UTC time>` beside it and opens a
     /// fresh store in its place, reporting it in [`Store::recovery`](crate::Store::recovery).
     /// Never deletes anything. Default: `false` (the error is returned). A file written by a
-    /// newer citail is not damaged and is never moved.
+    /// newer citail is not damaged and is never moved, and neither is a file that is not a
+    /// redb file or belongs to another program ([`Error::NotAStore`](crate::Error::NotAStore)):
+    /// only a recognisable redb file that fails to open or verify is.
     ///
     /// ```
     /// assert!(citail::Options::default().recover_corrupt(true).get_recover_corrupt());

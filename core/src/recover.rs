@@ -1,4 +1,8 @@
 //! The operator's way out of a damaged file: move it aside, start afresh, and say so.
+//!
+//! Only a file that starts with redb's signature and then fails to open or verify is ever
+//! moved: anything else is [`Error::NotAStore`](crate::Error::NotAStore) before recovery is
+//! considered (see `file_kind`).
 
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -10,7 +14,9 @@ use std::path::{Path, PathBuf};
 /// ```
 /// # let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("logs.redb");
-/// std::fs::write(&path, vec![0xa5; 64 * 1024])?; // not a database
+/// let mut damaged = b"redb\x1a\x0a\xa9\x0d\x0a".to_vec(); // redb's signature, then garbage
+/// damaged.resize(64 * 1024, 0xa5);
+/// std::fs::write(&path, damaged)?;
 /// let options = citail::Options::default().recover_corrupt(true);
 /// let store = citail::Store::open(&path, options)?;
 /// let recovery = store.recovery().expect("the damaged file was moved aside");

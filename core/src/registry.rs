@@ -149,8 +149,13 @@ pub(crate) fn open_exclusive(path: &Path, options: &Options) -> Result<redb::Dat
     db
 }
 
+/// Whether a [`Store`](crate::Store) of this process has the file at the canonical `path` open.
+pub(crate) fn is_open_here(path: &Path) -> bool {
+    lock().contains_key(path)
+}
+
 /// The path made absolute with symlinks resolved; the file itself need not exist yet.
-fn canonical(path: &Path) -> Result<PathBuf> {
+pub(crate) fn canonical(path: &Path) -> Result<PathBuf> {
     if let Ok(full) = path.canonicalize() {
         return Ok(full);
     }
@@ -169,7 +174,12 @@ fn canonical(path: &Path) -> Result<PathBuf> {
 
 /// Opens or creates the redb file. A panic inside redb (it may panic on some damaged files) is
 /// caught and reported as [`Error::Corrupt`].
+///
+/// A file that is not a redb file, or a redb file of another program, is refused with
+/// [`Error::NotAStore`] before anything is written to it (see `file_kind`).
 pub(crate) fn create(path: &Path, options: &Options) -> Result<redb::Database> {
+    crate::file_kind::ensure_redb_or_absent(path)?;
+    crate::file_kind::ensure_not_foreign_before_writing(path)?;
     let mut builder = redb::Builder::new();
     builder.set_cache_size(options.get_cache_bytes());
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)))
@@ -195,12 +205,13 @@ pub(crate) fn create(path: &Path, options: &Options) -> Result<redb::Database> {
     if options.get_verify_on_open() {
         verify(&mut db, path)?;
     }
+    crate::file_kind::ensure_citail_tables(&db, path)?;
     Ok(db)
 }
 
 /// redb's integrity check: every page checksum, repairing to the last consistent commit when it
 /// can. A panic inside redb on a damaged file is reported as [`Error::Corrupt`].
-fn verify(db: &mut redb::Database, path: &Path) -> Result<()> {
+pub(crate) fn verify(db: &mut redb::Database, path: &Path) -> Result<()> {
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| db.check_integrity()))
         .map_err(|panic| {
         Error::corrupt(format!(

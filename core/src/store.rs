@@ -2,13 +2,12 @@
 
 use crate::commit::PendingRow;
 use crate::layout::{
-    PackedText, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_ROWS,
-    META_SCHEMA, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
+    PackedText, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_SCHEMA, ROWS,
+    TAILS, ZHIGHLIGHTS, ZTAILS,
 };
+use crate::reads;
 use crate::registry::{open_shared, SharedDb};
-use crate::scan::RowReader;
-use crate::tables::{meta_get, RowKey, WriteTables};
-use crate::validate::{normalize_sha, validate_repo};
+use crate::tables::{meta_get, WriteTables};
 use crate::{clock, count_lines, CiLog, Error, Ingested, NewLog, Options, Pipeline, Result, Stats};
 use redb::{Durability, ReadableDatabase, ReadableTable, WriteTransaction};
 use std::path::Path;
@@ -403,13 +402,7 @@ impl Store {
     pub fn has_logs_at(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<bool> {
         let (sha, cutoff) = self.lookup_bounds(repo, head_sha, now_ms)?;
         self.shared.run("read", |db| {
-            let tx = db.begin_read()?;
-            let rows = tx.open_table(ROWS)?;
-            let first = rows
-                .range(live_rows(repo, &sha, cutoff))?
-                .next()
-                .transpose()?;
-            Ok(first.is_some())
+            reads::has_rows(&db.begin_read()?, repo, &sha, cutoff)
         })
     }
 
@@ -460,25 +453,14 @@ impl Store {
     ) -> Result<Vec<CiLog>> {
         let (sha, cutoff) = self.lookup_bounds(repo, head_sha, now_ms)?;
         self.shared.run("read", |db| {
-            let tx = db.begin_read()?;
-            let rows = tx.open_table(ROWS)?;
-            let reader = RowReader::open(&tx)?;
-            let mut out = Vec::new();
-            for entry in rows.range(live_rows(repo, &sha, cutoff))?.rev().take(limit) {
-                let (key, value) = entry?;
-                out.push(reader.row(key.value(), value.value())?);
-            }
-            out.reverse();
-            Ok(out)
+            reads::recent_rows(&db.begin_read()?, repo, &sha, cutoff, limit)
         })
     }
 
     /// A lookup's checked arguments: the lowercase SHA, and the oldest `created_at` still live
     /// at `now_ms`.
     fn lookup_bounds(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<(String, u64)> {
-        validate_repo(repo)?;
-        let sha = normalize_sha(head_sha)?;
-        Ok((sha, now_ms.saturating_sub(self.options.get_retention_ms())))
+        reads::lookup_bounds(repo, head_sha, now_ms, self.options.get_retention_ms())
     }
 
     /// Deletes rows past retention at the current time. See [`Store::prune_at`].
@@ -563,24 +545,10 @@ impl Store {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn stats(&self) -> Result<Stats> {
-        let mut stats = self.shared.run("read", |db| {
-            let tx = db.begin_read()?;
-            let meta = tx.open_table(META)?;
-            let by_time = tx.open_table(BY_TIME)?;
-            let oldest = by_time.first()?.map(|(key, _)| key.value().0);
-            let newest = by_time.last()?.map(|(key, _)| key.value().0);
-            Ok(Stats {
-                schema_version: meta_get(&meta, META_SCHEMA)?,
-                rows: meta_get(&meta, META_ROWS)?,
-                stored_bytes: meta_get(&meta, META_STORED_BYTES)?,
-                oldest_created_at: oldest,
-                newest_created_at: newest,
-                file_bytes: 0,
-            })
-        })?;
-        stats.file_bytes = std::fs::metadata(self.path())
-            .map_err(|e| Error::Io(e).at("stat", self.path()))?
-            .len();
+        let mut stats = self
+            .shared
+            .run("read", |db| reads::stats(&db.begin_read()?))?;
+        stats.file_bytes = reads::file_bytes(self.path())?;
         Ok(stats)
     }
 
@@ -782,11 +750,6 @@ impl Store {
             crate::check::check(&db.begin_read()?, progress)
         })
     }
-}
-
-/// The keys in `rows` of the rows of (repo, sha) created at or after `cutoff`, oldest first.
-fn live_rows<'a>(repo: &'a str, sha: &'a str, cutoff: u64) -> std::ops::RangeInclusive<RowKey<'a>> {
-    (repo, sha, cutoff, 0)..=(repo, sha, u64::MAX, u64::MAX)
 }
 
 /// Deletes up to [`PRUNE_BATCH`] rows older than `cutoff` inside `tx`; returns how many.

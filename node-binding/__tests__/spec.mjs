@@ -2,7 +2,7 @@
 // (node.test.mjs) and `bun test` (bun.test.ts): each runner passes its own describe/test.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -210,14 +210,14 @@ export function defineSpec({ describe, test }) {
       reopened.close()
     })
 
-    test('open errors: INVALID_OPTION, CORRUPT, STORAGE', () => {
+    test('open errors: INVALID_OPTION, NOT_A_STORE, STORAGE', () => {
       throwsCode(() => fresh('o.redb', { maxLines: 0 }), 'INVALID_OPTION', 'maxLines')
       throwsCode(() => fresh('o.redb', { maxLines: 'many' }), 'INVALID_OPTION', 'maxLines')
       throwsCode(() => fresh('o.redb', { durable: 'yes' }), 'INVALID_OPTION', 'durable')
       throwsCode(() => fresh('o.redb', { quickRepair: 1 }), 'INVALID_OPTION', 'quickRepair')
       const garbage = join(dir, 'garbage.redb')
       writeFileSync(garbage, Buffer.alloc(64 * 1024, 0xa5))
-      throwsCode(() => CiLogStore.open(garbage), 'CORRUPT')
+      throwsCode(() => CiLogStore.open(garbage), 'NOT_A_STORE')
       throwsCode(() => CiLogStore.open(join(dir, 'no', 'such', 'dir', 'x.redb')), 'STORAGE')
     })
 
@@ -299,15 +299,46 @@ export function defineSpec({ describe, test }) {
       store.close()
     })
 
+    // redb's file signature, then garbage: recognisably a store file, and damaged.
+    const damagedStore = () => {
+      const bytes = Buffer.alloc(64 * 1024, 0xa5)
+      Buffer.from([0x72, 0x65, 0x64, 0x62, 0x1a, 0x0a, 0xa9, 0x0d, 0x0a]).copy(bytes)
+      return bytes
+    }
+
+    test('a file that is not a store is NOT_A_STORE with its path, and recoverCorrupt never moves it', () => {
+      const sqlite = Buffer.alloc(4096)
+      sqlite.write('SQLite format 3\0')
+      for (const [name, bytes] of [
+        ['app.sqlite', sqlite],
+        ['notes.txt', Buffer.from('port = 8787\n')],
+        ['junk.bin', Buffer.alloc(64 * 1024, 0xa5)],
+      ]) {
+        const path = join(dir, name)
+        writeFileSync(path, bytes)
+        for (const options of [{}, { recoverCorrupt: true }]) {
+          assert.throws(() => CiLogStore.open(path, options), (err) => {
+            assert.ok(citail.isCiLogError(err))
+            assert.equal(err.code, 'NOT_A_STORE')
+            assert.equal(err.path, path)
+            assert.match(err.message, /is not a citail store/)
+            return true
+          })
+          assert.ok(readFileSync(path).equals(bytes), `${name} was changed`)
+        }
+        assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(name)), [name], 'nothing moved or created')
+      }
+    })
+
     test('recoverCorrupt moves a damaged file aside and starts fresh; never without it', () => {
       const path = join(dir, 'damaged.redb')
-      writeFileSync(path, Buffer.alloc(64 * 1024, 0xa5))
+      writeFileSync(path, damagedStore())
       throwsCode(() => CiLogStore.open(path), 'CORRUPT')
       const store = CiLogStore.open(path, { recoverCorrupt: true })
       assert.ok(store.recovered !== null)
       assert.match(store.recovered.movedTo, /damaged\.redb\.corrupt-\d{8}T\d{6}Z$/)
       assert.ok(existsSync(store.recovered.movedTo), 'the damaged file is kept')
-      assert.ok(readFileSync(store.recovered.movedTo).equals(Buffer.alloc(64 * 1024, 0xa5)))
+      assert.ok(readFileSync(store.recovered.movedTo).equals(damagedStore()))
       assert.equal(store.stats().rows, 0)
       store.ingestSync(payload(), { createdAt: T0 })
       store.close()

@@ -67,6 +67,7 @@ impl Failure {
                 citail::Error::Locked { .. } => "STORE_LOCKED",
                 citail::Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
                 citail::Error::Corrupt { .. } => "CORRUPT",
+                citail::Error::NotAStore { .. } => "NOT_A_STORE",
                 // Storage, Io, and variants added to the core later.
                 _ => "STORAGE",
             },
@@ -110,7 +111,9 @@ impl Failure {
                 obj.set_named_property("path", path.to_string_lossy().as_ref())?;
                 obj.set_named_property("operation", *operation)?;
             }
-            Failure::Core(citail::Error::Locked { path }) => {
+            Failure::Core(
+                citail::Error::Locked { path } | citail::Error::NotAStore { path, .. },
+            ) => {
                 obj.set_named_property("path", path.to_string_lossy().as_ref())?;
             }
             _ => {}
@@ -148,6 +151,7 @@ pub fn is_ci_log_error(value: napi::bindgen_prelude::Unknown) -> bool {
         "STORE_CLOSED",
         "SCHEMA_TOO_NEW",
         "CORRUPT",
+        "NOT_A_STORE",
         "STORAGE",
         "INTERNAL",
     ];
@@ -230,6 +234,13 @@ mod tests {
                     detail: String::new(),
                 },
                 "CORRUPT",
+            ),
+            (
+                citail::Error::NotAStore {
+                    path: "x".into(),
+                    reason: String::new(),
+                },
+                "NOT_A_STORE",
             ),
             (citail::Error::Io(io), "STORAGE"),
         ];

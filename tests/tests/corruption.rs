@@ -18,9 +18,13 @@ const INCONSISTENT: i32 = 20;
 fn child(path: &str) -> i32 {
     let store = match Store::open(path, Options::default()) {
         Ok(store) => store,
-        Err(Error::Corrupt { .. } | Error::Io(_) | Error::File { .. } | Error::Storage(_)) => {
-            return REFUSED_CLEARLY
-        }
+        Err(
+            Error::Corrupt { .. }
+            | Error::NotAStore { .. }
+            | Error::Io(_)
+            | Error::File { .. }
+            | Error::Storage(_),
+        ) => return REFUSED_CLEARLY,
         Err(other) => {
             eprintln!("unexpected open error: {other:?}");
             return INCONSISTENT;

@@ -132,7 +132,7 @@ fn a_file_from_a_newer_schema_is_refused() {
 fn recover_corrupt_moves_a_damaged_file_aside_and_never_deletes() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("ci.redb");
-    let garbage = vec![0x5a_u8; 64 * 1024];
+    let garbage = damaged_redb_file();
     std::fs::write(&path, &garbage).expect("write");
     assert!(matches!(
         Store::open(&path, Options::default()),
@@ -156,16 +156,83 @@ fn recover_corrupt_moves_a_damaged_file_aside_and_never_deletes() {
     assert!(recovery.moved_to.exists() && second.exists());
 }
 
+/// redb's file signature followed by garbage: recognisably a redb file, and damaged.
+fn damaged_redb_file() -> Vec<u8> {
+    let mut bytes = b"redb\x1a\x0a\xa9\x0d\x0a".to_vec();
+    bytes.resize(64 * 1024, 0x5a);
+    bytes
+}
+
+/// Files a mistyped path could name: each is refused as not a store and left byte for byte,
+/// with recovery on or off; nothing is created beside it.
 #[test]
-fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
+fn a_file_that_is_not_a_store_is_refused_and_never_moved_or_written() {
     let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("garbage.redb");
-    std::fs::write(&path, vec![0xA5; 64 * 1024]).expect("write");
-    let result = Store::open(&path, Options::default());
-    assert!(
-        matches!(result, Err(Error::Corrupt { .. } | Error::Storage(_))),
-        "{result:?}"
-    );
+    let foreign_redb = dir.path().join("other-app.redb");
+    {
+        let db = redb::Database::create(&foreign_redb).expect("create");
+        let tx = db.begin_write().expect("tx");
+        {
+            let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("users");
+            tx.open_table(def)
+                .expect("table")
+                .insert("ada", "admin")
+                .expect("insert");
+        }
+        tx.commit().expect("commit");
+    }
+    let mut sqlite = b"SQLite format 3\0".to_vec();
+    sqlite.resize(4096, 0);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "notes.txt",
+            b"listen = 8787\nstore = ci.redb\n".to_vec(),
+            "a text file",
+        ),
+        ("app.sqlite", sqlite, "an SQLite database"),
+        ("tiny", b"abc".to_vec(), "a text file"),
+        ("binary.bin", vec![0xA5; 64 * 1024], "redb's file signature"),
+        (
+            "other-app.redb",
+            std::fs::read(&foreign_redb).expect("read"),
+            "another program (its tables: users)",
+        ),
+    ];
+    for (name, bytes, says) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).expect("write");
+        for options in [Options::default(), Options::default().recover_corrupt(true)] {
+            match Store::open(&path, options) {
+                Err(Error::NotAStore {
+                    path: named,
+                    reason,
+                }) => {
+                    assert!(reason.contains(says), "{name}: {reason}");
+                    assert_eq!(named.file_name(), path.file_name());
+                }
+                other => panic!("{name}: expected NotAStore, got {other:?}"),
+            }
+            assert!(
+                std::fs::read(&path).expect("read") == bytes,
+                "{name} changed"
+            );
+        }
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("corrupt")), "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
+}
+
+#[test]
+fn an_empty_file_becomes_a_new_store() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("touched.redb");
+    std::fs::write(&path, b"").expect("write");
+    let store = Store::open(&path, Options::default()).expect("open");
+    assert_eq!(store.stats().expect("stats").rows, 0);
 }
 
 #[test]

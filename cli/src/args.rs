@@ -129,7 +129,7 @@ pub struct ShowArgs {
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// Retention: rows older than this are not shown. Match the server's setting.
-    #[arg(long, value_parser = parse_duration_ms, default_value = "14d")]
+    #[arg(long, value_parser = parse_retention_ms, default_value = "14d")]
     pub retention: u64,
     /// Print JSON for scripts instead of text for people.
     #[arg(long)]
@@ -168,7 +168,7 @@ pub struct PruneArgs {
     #[arg(long, value_parser = parse_time_ms)]
     pub now: Option<u64>,
     /// Retention: rows older than this are deleted. Match the server's setting.
-    #[arg(long, value_parser = parse_duration_ms, default_value = "14d")]
+    #[arg(long, value_parser = parse_retention_ms, default_value = "14d")]
     pub retention: u64,
 }
 
@@ -185,6 +185,17 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     #[command(flatten)]
     pub file: FileArgs,
+}
+
+/// A retention: a duration of at least one millisecond (a store keeps rows for some time).
+///
+/// # Errors
+/// As [`parse_duration_ms`], and for a zero duration.
+pub fn parse_retention_ms(text: &str) -> Result<u64, String> {
+    match parse_duration_ms(text)? {
+        0 => Err("a retention must be longer than 0 (e.g. 14d)".to_owned()),
+        ms => Ok(ms),
+    }
 }
 
 /// `90s`, `15m`, `2h`, `14d`, `1w` → milliseconds.
@@ -231,6 +242,8 @@ mod tests {
         assert!(parse_duration_ms("3y").is_err_and(|e| e.contains("unknown unit")));
         assert!(parse_duration_ms("d").is_err());
         assert!(parse_duration_ms("99999999999999999999w").is_err());
+        assert!(parse_retention_ms("0s").is_err_and(|e| e.contains("longer than 0")));
+        assert_eq!(parse_retention_ms("1s"), Ok(1000));
         assert_eq!(parse_time_ms("1000"), Ok(1000));
         assert_eq!(parse_time_ms("1970-01-01T00:00:01Z"), Ok(1000));
         assert!(parse_time_ms("yesterday").is_err());

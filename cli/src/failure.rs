@@ -17,6 +17,8 @@ pub enum Failure {
     Usage(String),
     /// Anything else, already in words.
     Message(String),
+    /// stdout's reader went away (a closed pipe): the command stops and exits 0, saying nothing.
+    ReaderGone,
 }
 
 impl Failure {
@@ -72,8 +74,17 @@ impl std::fmt::Display for Failure {
                  file aside under a timestamped name and opens an empty store.",
                 file.display()
             ),
+            Failure::Store {
+                file,
+                error: citail::Error::NotAStore { reason, .. },
+            } => write!(
+                f,
+                "{} is not a citail store: {reason}. Check the path: it is left as it was.",
+                file.display()
+            ),
             Failure::Store { file, error } => write!(f, "{}: {error}", file.display()),
             Failure::Usage(message) | Failure::Message(message) => f.write_str(message),
+            Failure::ReaderGone => Ok(()),
         }
     }
 }

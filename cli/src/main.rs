@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod failure;
+mod output;
 mod remote;
 mod view;
 
@@ -15,6 +16,8 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli.command) {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): stop quietly, as Unix tools do.
+        Err(failure::Failure::ReaderGone) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("citail: {failure}");
             failure.exit_code()

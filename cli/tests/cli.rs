@@ -337,14 +337,175 @@ fn check_is_clean_on_a_healthy_store_and_reports_damage_with_status_1() {
 }
 
 #[test]
-fn a_file_that_is_not_a_store_is_exit_status_4_with_what_to_do() {
+fn a_damaged_store_is_exit_status_4_with_what_to_do() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("junk.redb");
-    std::fs::write(&path, vec![0x5a; 64 * 1024]).expect("write");
+    // redb's file signature, then garbage: a store file that is damaged.
+    let mut bytes = b"redb\x1a\x0a\xa9\x0d\x0a".to_vec();
+    bytes.resize(64 * 1024, 0x5a);
+    std::fs::write(&path, &bytes).expect("write");
     let out = citail(&["check", p(&path)], b"");
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("is damaged"));
     assert!(text(&out.stderr).contains("citail import"));
+}
+
+/// A path that names some other file is said to be one, never called damaged, and the file is
+/// left byte for byte by every subcommand.
+#[test]
+fn a_file_that_is_not_a_store_is_named_as_such_and_left_alone() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("settings.toml");
+    let bytes = b"listen = \"127.0.0.1:8787\"\n".to_vec();
+    std::fs::write(&path, &bytes).expect("write");
+    let sha = sha(1);
+    for args in [
+        vec!["stats", p(&path)],
+        vec!["list", p(&path)],
+        vec!["show", p(&path), REPO, &sha],
+        vec!["export", p(&path)],
+        vec!["check", p(&path)],
+        vec!["prune", p(&path)],
+        vec!["compact", p(&path)],
+        vec![
+            "ingest",
+            p(&path),
+            "--repo",
+            REPO,
+            "--sha",
+            &sha,
+            "--step",
+            "t",
+        ],
+        vec!["import", p(&path)],
+    ] {
+        let out = citail(&args, b"");
+        let message = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {message}");
+        assert!(
+            message.contains("is not a citail store: a text file"),
+            "{args:?}: {message}"
+        );
+        assert!(!message.contains("damaged"), "{args:?}: {message}");
+        assert_eq!(std::fs::read(&path).expect("read"), bytes, "{args:?}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+}
+
+/// sha256 of a file, through the standard tool (no hashing crate for one test).
+fn digest(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `stats`, `list`, `show`, `export` and `check` open the file without writing to it: its
+/// checksum is the same after each, however often they run.
+#[test]
+fn reading_commands_never_change_the_file() {
+    let (_dir, path) = fixture_store();
+    let before = digest(&path);
+    let sha = sha(0);
+    for _ in 0..2 {
+        for args in [
+            vec!["stats", p(&path)],
+            vec!["list", p(&path), "--limit", "400"],
+            vec!["show", p(&path), REPO, &sha],
+            vec!["show", p(&path), REPO, &sha, "--prompt"],
+            vec!["export", p(&path)],
+            vec!["check", p(&path)],
+        ] {
+            let out = citail(&args, b"");
+            assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+            assert_eq!(digest(&path), before, "{args:?} changed the file");
+        }
+    }
+}
+
+/// The same commands on a copy the process cannot write: a read-only file in a folder it cannot
+/// write, read by an unprivileged user (CI runs as root, who can write anything, so the binary
+/// is run as `nobody` there).
+#[test]
+fn reading_commands_work_on_a_file_the_process_cannot_write() {
+    let (_dir, path) = fixture_store();
+    let shared = tempfile::tempdir().expect("dir");
+    let copy = shared.path().join("backup.redb");
+    std::fs::copy(&path, &copy).expect("copy");
+    let binary = shared.path().join("citail");
+    std::fs::copy(env!("CARGO_BIN_EXE_citail"), &binary).expect("copy binary");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let root = text(&Command::new("id").arg("-u").output().expect("id").stdout).trim() == "0";
+    let sha = sha(0);
+    for args in [
+        vec!["stats", p(&copy), "--json"],
+        vec!["list", p(&copy)],
+        vec!["show", p(&copy), REPO, &sha, "--prompt"],
+        vec!["export", p(&copy)],
+        vec!["check", p(&copy)],
+    ] {
+        let mut command = if root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+            c.arg(&binary);
+            c
+        } else {
+            Command::new(&binary)
+        };
+        let out = command
+            .args(&args)
+            .env_remove("CITAIL_TOKEN")
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?} as {}: {}",
+            if root { "nobody" } else { "this user" },
+            text(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
+    }
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod back");
+}
+
+/// A reader that goes away (`citail list … | head -1`) ends the command quietly: exit 0, no
+/// panic, nothing on stderr.
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let (_dir, path) = fixture_store();
+    let sha = sha(0);
+    for args in [
+        vec!["stats", p(&path)],
+        vec!["list", p(&path), "--limit", "400"],
+        vec!["list", p(&path), "--json"],
+        vec!["show", p(&path), REPO, &sha],
+        vec!["show", p(&path), REPO, &sha, "--prompt"],
+        vec!["export", p(&path)],
+        vec!["check", p(&path)],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_citail"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // The reader is gone before the first byte is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Backup and restore: `export` rows as JSON lines, `import` them back.
 
-use super::{open, open_existing, print_json};
+use super::{open, open_for_reading, print_json};
 use crate::args::{ExportArgs, ImportArgs};
 use crate::failure::Failure;
+use crate::output::outln;
 use crate::view;
 use serde_json::json;
 use std::io::{BufRead, BufWriter, Write};
@@ -14,7 +15,7 @@ const IMPORT_WINDOW: usize = 512;
 
 pub fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
     let file = &args.file;
-    let store = open_existing(file, citail::Options::default())?;
+    let store = open_for_reading(file, citail::Options::default())?;
     let mut filter = citail::RowFilter::default();
     if let Some(repo) = &args.repo {
         filter = filter.repo(repo);
@@ -29,12 +30,14 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let write_failed = |e: std::io::Error| Failure::Message(format!("writing the export: {e}"));
+    let write_failed = |e: std::io::Error| crate::output::written(&e);
     let mut exported = 0u64;
     for row in store.rows(&filter).map_err(|e| Failure::store(file, e))? {
         let row = citail::ExportedRow::from(row.map_err(|e| Failure::store(file, e))?);
-        serde_json::to_writer(&mut out, &row)
-            .map_err(|e| Failure::Message(format!("writing the export: {e}")))?;
+        serde_json::to_writer(&mut out, &row).map_err(|e| match e.io_error_kind() {
+            Some(kind) => write_failed(kind.into()),
+            None => Failure::Message(format!("writing the export: {e}")),
+        })?;
         out.write_all(b"\n").map_err(write_failed)?;
         exported += 1;
         bar.inc(1);
@@ -57,10 +60,13 @@ pub fn import(args: &ImportArgs) -> Result<ExitCode, Failure> {
     let bar = view::spinner("importing");
     let (sender, receiver) = mpsc::channel::<(u64, citail::Result<citail::Ingested>)>();
     let mut rejected = Vec::new();
-    let (mut imported, mut in_flight) = (0u64, 0usize);
+    let (mut imported, mut replaced, mut in_flight) = (0u64, 0u64, 0usize);
     let mut settle = |outcome: (u64, citail::Result<citail::Ingested>),
                       rejected: &mut Vec<Rejected>| match outcome {
-        (_, Ok(_)) => imported += 1,
+        (_, Ok(ingested)) => {
+            imported += 1;
+            replaced += u64::from(ingested.replaced);
+        }
         (line, Err(e)) => rejected.push(Rejected {
             line,
             reason: e.to_string(),
@@ -104,15 +110,17 @@ pub fn import(args: &ImportArgs) -> Result<ExitCode, Failure> {
             .iter()
             .map(|r| json!({ "line": r.line, "error": r.reason }))
             .collect();
-        print_json(&json!({ "imported": imported, "rejected": lines }))?;
+        print_json(&json!({ "imported": imported, "replaced": replaced, "rejected": lines }))?;
     } else {
         for r in &rejected {
             eprintln!("line {}: {}", r.line, r.reason);
         }
-        println!(
-            "imported {imported} row(s), rejected {} line(s)",
+        outln!(
+            "imported {imported} row(s) ({} new, {replaced} replaced a stored row of the same \
+             step), rejected {} line(s)",
+            imported - replaced,
             rejected.len()
-        );
+        )?;
     }
     Ok(if rejected.is_empty() {
         ExitCode::SUCCESS

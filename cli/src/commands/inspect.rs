@@ -1,8 +1,9 @@
 //! Reading a store: `stats`, `list`, `show` (from a file or through the server's read route).
 
-use super::{open_existing, print_json};
+use super::{open_for_reading, print_json};
 use crate::args::{FileArgs, ListArgs, ShowArgs};
 use crate::failure::Failure;
+use crate::output::{out, outln};
 use crate::remote;
 use crate::view;
 use serde_json::json;
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn stats(args: &FileArgs) -> Result<ExitCode, Failure> {
-    let store = open_existing(&args.file, citail::Options::default())?;
+    let store = open_for_reading(&args.file, citail::Options::default())?;
     let stats = store.stats().map_err(|e| Failure::store(&args.file, e))?;
     if args.json {
         print_json(&json!({
@@ -24,20 +25,20 @@ pub fn stats(args: &FileArgs) -> Result<ExitCode, Failure> {
         }))?;
     } else {
         let when = |t: Option<u64>| t.map_or_else(|| "-".to_owned(), view::time);
-        println!("file          {}", store.path().display());
-        println!("schema        {}", stats.schema_version);
-        println!("rows          {}", stats.rows);
-        println!("stored tails  {}", view::bytes(stats.stored_bytes));
-        println!("oldest row    {}", when(stats.oldest_created_at));
-        println!("newest row    {}", when(stats.newest_created_at));
-        println!("file size     {}", view::bytes(stats.file_bytes));
+        outln!("file          {}", store.path().display())?;
+        outln!("schema        {}", stats.schema_version)?;
+        outln!("rows          {}", stats.rows)?;
+        outln!("stored tails  {}", view::bytes(stats.stored_bytes))?;
+        outln!("oldest row    {}", when(stats.oldest_created_at))?;
+        outln!("newest row    {}", when(stats.newest_created_at))?;
+        outln!("file size     {}", view::bytes(stats.file_bytes))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn list(args: &ListArgs) -> Result<ExitCode, Failure> {
     let file = &args.file.file;
-    let store = open_existing(file, citail::Options::default())?;
+    let store = open_for_reading(file, citail::Options::default())?;
     let mut filter = citail::RowFilter::default();
     if let Some(repo) = &args.repo {
         filter = filter.repo(repo);
@@ -61,21 +62,24 @@ pub fn list(args: &ListArgs) -> Result<ExitCode, Failure> {
             .collect();
         print_json(&out)?;
     } else if commits.is_empty() {
-        println!("no commits with stored rows");
+        outln!("no commits with stored rows")?;
     } else {
-        println!(
+        outln!(
             "{:<20}  {:<12}  {:>4}  {:<30}  steps",
-            "newest row", "commit", "rows", "repo"
-        );
+            "newest row",
+            "commit",
+            "rows",
+            "repo"
+        )?;
         for c in &commits {
-            println!(
+            outln!(
                 "{:<20}  {:<12}  {:>4}  {:<30}  {}",
                 view::time(c.newest_created_at),
                 c.head_sha.get(..12).unwrap_or(&c.head_sha),
                 c.rows,
                 c.repo,
                 c.steps.join(", ")
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -93,14 +97,14 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode, Failure> {
         (None, _) => return Err(usage("give FILE REPO SHA (or --url URL REPO SHA)")),
     };
     if args.prompt {
-        print!("{prompt}");
+        out!("{prompt}")?;
     } else if args.json {
         print_json(&rows)?;
     } else if rows.is_empty() {
-        println!("no live rows for this commit");
+        outln!("no live rows for this commit")?;
     } else {
         for row in &rows {
-            print!("{}", view::row_text(row));
+            out!("{}", view::row_text(row))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -114,7 +118,7 @@ fn local_rows(
     sha: &str,
 ) -> Result<(Vec<citail::CiLog>, String), Failure> {
     let options = citail::Options::default().retention_ms(args.retention);
-    let store = open_existing(file, options)?;
+    let store = open_for_reading(file, options)?;
     let rows = store
         .recent_logs_for(repo, sha, args.limit)
         .map_err(|e| Failure::store(file, e))?;

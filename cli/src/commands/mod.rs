@@ -7,6 +7,7 @@ mod write;
 
 use crate::args::Command;
 use crate::failure::Failure;
+use crate::output::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -28,12 +29,39 @@ pub fn run(command: Command) -> Result<ExitCode, Failure> {
 /// Opens a store that must already exist: a mistyped path is an error, not a new empty store.
 fn open_existing(file: &Path, options: citail::Options) -> Result<citail::Store, Failure> {
     if !file.is_file() {
-        return Err(Failure::Message(format!(
-            "no store at {}: check the path (only `ingest` and `import` create a store)",
-            file.display()
-        )));
+        return Err(no_store(file));
     }
     open(file, options)
+}
+
+/// Opens an existing store for reading only: the file is not written to, so it may be a
+/// read-only backup or another user's file. A file that needs a crash repair or a schema upgrade
+/// first is read through a private repaired copy (said on stderr); the file stays as it is.
+fn open_for_reading(
+    file: &Path,
+    options: citail::Options,
+) -> Result<citail::ReadOnlyStore, Failure> {
+    if !file.is_file() {
+        return Err(no_store(file));
+    }
+    match citail::ReadOnlyStore::open(file, options.clone()) {
+        Err(citail::Error::NeedsWrite { reason, .. }) => {
+            eprintln!(
+                "citail: {}: {reason}. Reading a private repaired copy instead; the file is \
+                 left as it is.",
+                file.display()
+            );
+            citail::ReadOnlyStore::open_copy(file, options).map_err(|e| Failure::store(file, e))
+        }
+        other => other.map_err(|e| Failure::store(file, e)),
+    }
+}
+
+fn no_store(file: &Path) -> Failure {
+    Failure::Message(format!(
+        "no store at {}: check the path (only `ingest` and `import` create a store)",
+        file.display()
+    ))
 }
 
 /// Opens (or creates) a store.
@@ -45,6 +73,6 @@ fn open(file: &Path, options: citail::Options) -> Result<citail::Store, Failure>
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Message(format!("encoding JSON: {e}")))?;
-    println!("{text}");
+    outln!("{text}")?;
     Ok(())
 }

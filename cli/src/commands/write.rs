@@ -3,6 +3,7 @@
 use super::{open, open_existing, print_json};
 use crate::args::{IngestArgs, PruneArgs};
 use crate::failure::Failure;
+use crate::output::outln;
 use crate::view;
 use serde_json::json;
 use std::io::Read;
@@ -35,7 +36,7 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, Failure> {
             "highlights": done.highlights,
         }))?;
     } else {
-        println!(
+        outln!(
             "stored row {}: {} lines, {}{}{}; {} secret(s) redacted, {} highlight(s)",
             done.id,
             done.stored_lines,
@@ -48,7 +49,7 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, Failure> {
             },
             done.redactions,
             done.highlights
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -65,10 +66,10 @@ pub fn prune(args: &PruneArgs) -> Result<ExitCode, Failure> {
     if args.file.json {
         print_json(&json!({ "deleted": deleted, "cutoff": cutoff }))?;
     } else {
-        println!(
+        outln!(
             "deleted {deleted} row(s) created before {}",
             view::time(cutoff)
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -117,6 +117,12 @@ fn check_step_name(step: &str) -> Result<()> {
 /// Identifying fields are shown in the prompt's row headers, so none may hold a character that
 /// ends a line or hides text: see [`is_hidden`].
 fn check_visible(field: &'static str, value: &str) -> Result<()> {
+    if value.chars().all(char::is_whitespace) {
+        return Err(Error::invalid(
+            field,
+            "must contain a visible character, not only spaces",
+        ));
+    }
     match value.chars().find(|&c| is_hidden(c)) {
         Some(c) => Err(Error::invalid(
             field,
@@ -130,10 +136,25 @@ fn check_visible(field: &'static str, value: &str) -> Result<()> {
 }
 
 /// Control characters (C0, DEL, C1, so `\n`, `\r`, NUL and U+0085), the line and paragraph
-/// separators U+2028/U+2029, and Unicode's invisible format characters (category Cf: bidi
-/// controls, zero-width characters, BOM, tag characters, …).
+/// separators U+2028/U+2029, Unicode's invisible format characters (category Cf: bidi
+/// controls, zero-width characters, BOM, tag characters, …), and letters that render as
+/// nothing (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0, the Braille blank U+2800, the
+/// Khmer inherent vowels U+17B4/U+17B5, the combining grapheme joiner U+034F and the Mongolian
+/// variation selectors U+180B–U+180D): each can fake a blank name or hide text between words.
 pub(crate) fn is_hidden(c: char) -> bool {
     c.is_control()
+        || matches!(
+            c,
+            '\u{115f}'
+                | '\u{1160}'
+                | '\u{3164}'
+                | '\u{ffa0}'
+                | '\u{2800}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{34f}'
+                | '\u{180b}'..='\u{180d}'
+        )
         || matches!(c,
             '\u{2028}' | '\u{2029}'
             | '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
@@ -254,6 +275,10 @@ mod tests {
             "\u{200b}",
             "\u{feff}",
             "\u{e0041}",
+            "\u{3164}",
+            "\u{115f}",
+            "\u{ffa0}",
+            "\u{2800}",
         ];
         for field in ["run_id", "job_id", "step_name"] {
             let values: Vec<String> = std::iter::once(forged.to_owned())
@@ -267,6 +292,18 @@ mod tests {
                     _ => log.step_name = value,
                 }
                 assert_eq!(field_of(&log), Some(field), "{field} = {value:?}");
+            }
+        }
+        // A name of spaces alone renders as a blank code span.
+        for blank in [" ", "   ", "\t", "\u{a0}\u{3000}"] {
+            for field in ["run_id", "job_id", "step_name"] {
+                let mut log = good();
+                match field {
+                    "run_id" => log.run_id = blank,
+                    "job_id" => log.job_id = blank,
+                    _ => log.step_name = blank,
+                }
+                assert_eq!(field_of(&log), Some(field), "{field} = {blank:?}");
             }
         }
         // Visible Unicode stays welcome.

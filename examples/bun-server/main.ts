@@ -13,7 +13,9 @@ try {
   const why =
     e.code === 'STORE_LOCKED'
       ? `the store file ${path} is held by another process (another ci-log server?); stop it, or set CITAIL_STORE_PATH to another file`
-      : String(e.message)
+      : e.code === 'NOT_A_STORE'
+        ? `${String(e.message)}; check CITAIL_STORE_PATH (the file was left as it is)`
+        : String(e.message)
   consoleLogger('error', `ci-log server not started: ${why}`, { code: typeof e.code === 'string' ? e.code : e.name })
   process.exit(1)
 }

@@ -43,6 +43,11 @@ export function startServer(config: ServerConfig, log: Logger, store?: CiLogStor
       store: config.storePath, moved_to: db.recovered.movedTo, reason: db.recovered.reason,
     })
   }
+  if (config.watchedRepos.size === 0) {
+    log('warn', 'no watched repositories: every POST will be refused 404 UNKNOWN_REPO; set CITAIL_WATCHED_REPOS=owner/name,...', {
+      store: config.storePath,
+    })
+  }
   const handleCiLog = createCiLogHandler({
     store: db,
     token: config.token,

@@ -243,3 +243,25 @@ test('hundreds of concurrent valid requests and a replayed body', async () => {
   const rows = await h.store.logsFor(REPO, GOOD_SHA)
   expect(rows.filter((r) => r.step_name.startsWith('burst-')).length).toBe(300)
 })
+
+// A client that hangs up mid-body is not a server error: an `error` line must mean something an
+// operator should act on.
+test('a client that closes its connection mid-body is logged at info, never as an error', async () => {
+  const lines: { level: string; message: string }[] = []
+  const own = startHarness((level, message) => { lines.push({ level, message }) })
+  try {
+    const url = new URL(own.url)
+    const socket = connect(Number(url.port), url.hostname)
+    socket.on('error', () => {})
+    await new Promise<void>((resolve) => socket.on('connect', () => resolve()))
+    socket.write(`POST /internal/ci-log HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${own.token}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"repo":"${REPO}","log_tail":"`)
+    await Bun.sleep(100)
+    socket.destroy()
+    const deadline = Date.now() + 3000
+    while (!lines.some((l) => l.message.includes('abandoned')) && Date.now() < deadline) await Bun.sleep(20)
+    expect(lines.filter((l) => l.level === 'error')).toEqual([])
+    expect(lines.some((l) => l.level === 'info' && l.message.includes('closed the connection'))).toBe(true)
+  } finally {
+    await own.stop()
+  }
+})

@@ -43,6 +43,18 @@ describe('buildFixCiPrompt', () => {
     expect(await buildFixCiPrompt(open, BASE, 'not a repo', SHA)).toBe(BASE)
     open.close()
   })
+
+  test('a malformed argument is logged as a bad argument, naming the field and the value', async () => {
+    const store = CiLogStore.open(join(dir, 'e.redb'))
+    const seen: { message: string; fields?: Record<string, unknown> }[] = []
+    const log: Logger = (_level, message, fields) => seen.push({ message, fields })
+    expect(await buildFixCiPrompt(store, BASE, REPO, 'not-a-sha', { log })).toBe(BASE)
+    expect(seen).toHaveLength(1)
+    expect(seen[0]?.message).toContain('bad argument')
+    expect(seen[0]?.message).not.toContain('store failed')
+    expect(seen[0]?.fields).toMatchObject({ code: 'INVALID_FIELD', field: 'headSha', value: 'not-a-sha' })
+    store.close()
+  })
 })
 
 describe('janitor', () => {

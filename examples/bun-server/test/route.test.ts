@@ -1,7 +1,7 @@
 // The ci-log route over real HTTP on loopback.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { request } from 'node:http'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { truncateTail } from 'citail'
@@ -227,7 +227,10 @@ describe('start-up on a damaged store file', () => {
   test('moves it aside, logs it at error level and serves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'citail-damaged-'))
     const storePath = join(dir, 'ci-logs.redb')
-    writeFileSync(storePath, Buffer.alloc(64 * 1024, 0x5a))
+    // redb's file signature, then garbage: a damaged store (anything else is NOT_A_STORE).
+    const damaged = Buffer.alloc(64 * 1024, 0x5a)
+    Buffer.from([0x72, 0x65, 0x64, 0x62, 0x1a, 0x0a, 0xa9, 0x0d, 0x0a]).copy(damaged)
+    writeFileSync(storePath, damaged)
     const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = []
     const running = startServer(
       { token: 't'.repeat(40), watchedRepos: new Set([REPO]), storePath, hostname: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, pruneIntervalMs: 60_000 },
@@ -241,6 +244,39 @@ describe('start-up on a damaged store file', () => {
         method: 'POST', headers: { authorization: `Bearer ${'t'.repeat(40)}` }, body: JSON.stringify(payload()),
       })
       expect(res.status).toBe(201)
+    } finally {
+      await running.shutdown()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('start-up on a file that is not a store', () => {
+  test('refuses with NOT_A_STORE and leaves the file as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citail-not-a-store-'))
+    const storePath = join(dir, 'app.sqlite')
+    const bytes = Buffer.alloc(4096)
+    bytes.write('SQLite format 3\0')
+    writeFileSync(storePath, bytes)
+    try {
+      const config = { token: 't'.repeat(40), watchedRepos: new Set([REPO]), storePath, hostname: '127.0.0.1', port: 0, maxBodyBytes: 1024, pruneIntervalMs: 60_000 }
+      expect(() => startServer(config, silentLogger)).toThrow(expect.objectContaining({ code: 'NOT_A_STORE' }))
+      expect(readFileSync(storePath).equals(bytes)).toBe(true)
+      expect(readdirSync(dir)).toEqual(['app.sqlite'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('an empty watched-repo list is said at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citail-unwatched-'))
+    const lines: Array<{ level: string; msg: string }> = []
+    const running = startServer(
+      { token: 't'.repeat(40), watchedRepos: new Set(), storePath: join(dir, 's.redb'), hostname: '127.0.0.1', port: 0, maxBodyBytes: 1024, pruneIntervalMs: 60_000 },
+      (level, msg) => { lines.push({ level, msg }) },
+    )
+    try {
+      expect(lines.find((l) => l.msg.includes('no watched repositories'))?.level).toBe('warn')
     } finally {
       await running.shutdown()
       rmSync(dir, { recursive: true, force: true })

@@ -14,9 +14,14 @@ export const DEFAULT_MAX_BODY_BYTES = 6 * MAX_LOG_TAIL_BYTES + 16 * 1024
 
 export const TOO_LARGE = Symbol('too large')
 export const NOT_UTF8 = Symbol('not utf-8')
+/** The client closed the connection before its whole body arrived: nobody reads the answer. */
+export const CLIENT_GONE = Symbol('client gone')
 
 /** The body as text, reading at most `limit` bytes of it: never buffers more than that. */
-export async function readBounded(req: Request, limit: number): Promise<string | typeof TOO_LARGE | typeof NOT_UTF8> {
+export async function readBounded(
+  req: Request,
+  limit: number,
+): Promise<string | typeof TOO_LARGE | typeof NOT_UTF8 | typeof CLIENT_GONE> {
   const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) return TOO_LARGE
   if (req.body === null) return ''
@@ -24,7 +29,16 @@ export async function readBounded(req: Request, limit: number): Promise<string |
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    let chunk: Awaited<ReturnType<typeof reader.read>>
+    try {
+      chunk = await reader.read()
+    } catch (err) {
+      // The runtime errors the body stream when the connection closes mid-body, and aborts the
+      // request's signal; any other stream failure is the server's to look at.
+      if (req.signal?.aborted === true) return CLIENT_GONE
+      throw err
+    }
+    const { done, value } = chunk
     if (done) break
     total += value.byteLength
     if (total > limit) {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { CiLogStore } from '../../index.js'
 import { bearerMatches, MIN_TOKEN_LENGTH } from './auth.js'
-import { DEFAULT_MAX_BODY_BYTES, NOT_UTF8, queryOf, readBounded, TOO_LARGE } from './body.js'
+import { CLIENT_GONE, DEFAULT_MAX_BODY_BYTES, NOT_UTF8, queryOf, readBounded, TOO_LARGE } from './body.js'
 import { silentLogger, type Logger } from './log.js'
 import { ciLogBlock, type PromptOptions } from './prompt.js'
 
@@ -37,6 +37,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   STORE_LOCKED: 503,
   STORE_CLOSED: 503,
   CORRUPT: 503,
+  NOT_A_STORE: 503,
   STORAGE: 503,
   SCHEMA_TOO_NEW: 503,
 }
@@ -63,6 +64,11 @@ export function createCiLogHandler(options: CiLogHandlerOptions): CiLogHandler {
     } catch (err) {
       const requestId = randomUUID()
       const e = err as { message?: unknown; stack?: unknown }
+      if (req.signal?.aborted === true) {
+        // The client went away: nothing for an operator to act on, and nobody reads the answer.
+        deps.log('info', 'ci-log request abandoned: the client closed the connection', { request_id: requestId, message: String(e?.message) })
+        return problem(400, 'CLIENT_GONE', 'the client closed the connection')
+      }
       deps.log('error', 'ci-log request failed', { request_id: requestId, message: String(e?.message), stack: e?.stack })
       return json(500, { error: { code: 'INTERNAL', message: 'internal error', request_id: requestId } })
     }
@@ -133,6 +139,10 @@ async function storeCiLog(req: Request, deps: Deps): Promise<Response> {
   if (text === TOO_LARGE) {
     deps.log('warn', 'ci-log refused: body over limit', { limit: deps.maxBodyBytes })
     return problem(413, 'PAYLOAD_TOO_LARGE', `body is over ${deps.maxBodyBytes} bytes`)
+  }
+  if (text === CLIENT_GONE) {
+    deps.log('info', 'ci-log request abandoned: the client closed the connection before its body arrived')
+    return problem(400, 'CLIENT_GONE', 'the client closed the connection')
   }
   if (text === NOT_UTF8) return problem(400, 'BAD_JSON', 'body is not valid UTF-8')
   let payload: unknown

@@ -52,8 +52,16 @@ export async function buildFixCiPrompt(
     const { block } = await ciLogBlock(store, repo, headSha, options)
     return basePrompt + block
   } catch (err) {
-    const e = err as { code?: unknown; message?: unknown }
-    options.log?.('warn', 'fix-ci prompt sent without CI logs: store failed', { code: e.code, message: String(e.message) })
+    const e = err as { code?: unknown; message?: unknown; field?: unknown }
+    if (e.code === 'INVALID_FIELD') {
+      // The caller's argument, not the store: say which one and what it was.
+      const value = e.field === 'repo' ? repo : headSha
+      options.log?.('warn', 'fix-ci prompt sent without CI logs: bad argument', {
+        code: e.code, field: e.field, value: String(value).slice(0, 200), message: String(e.message),
+      })
+    } else {
+      options.log?.('warn', 'fix-ci prompt sent without CI logs: store failed', { code: e.code, message: String(e.message) })
+    }
     return basePrompt
   }
 }

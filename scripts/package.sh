@@ -60,7 +60,10 @@ for dir in "$stage"/npm/*/; do quiet npm pack --pack-destination dist "$dir"; do
 
 echo "== cargo package -p citail"
 quiet cargo package --locked -p citail --allow-dirty
-cp "target/package/citail-$version.crate" dist/
+# Where cargo put it: CARGO_TARGET_DIR (or a config's build.target-dir) may move target/.
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
+  node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
+cp "$target_dir/package/citail-$version.crate" dist/
 
 node scripts/check-versions.mjs --packed "$stage"
 ls -l dist

@@ -13,7 +13,7 @@
 
 use crate::layout::{META, META_SCHEMA};
 use crate::reads;
-use crate::registry::{canonical, is_open_here, panic_message};
+use crate::registry::{canonical, is_open_here, open_redb};
 use crate::store::SCHEMA_VERSION;
 use crate::tables::meta_get;
 use crate::{clock, CiLog, Error, Options, Result, Stats};
@@ -255,33 +255,7 @@ fn open_read_only(path: &Path, options: &Options) -> Result<redb::ReadOnlyDataba
     }
     let mut builder = redb::Builder::new();
     builder.set_cache_size(options.get_cache_bytes());
-    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        builder.open_read_only(path)
-    }))
-    .map_err(|panic| {
-        Error::corrupt(format!(
-            "opening {}: {}",
-            path.display(),
-            panic_message(&panic)
-        ))
-    })?;
-    let db = opened.map_err(|err| match err {
-        redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
-            path: path.to_owned(),
-        },
-        redb::DatabaseError::RepairAborted => Error::NeedsWrite {
-            path: path.to_owned(),
-            reason: "it was not closed cleanly (the process writing it crashed); opening it \
-                     for writing repairs it"
-                .to_owned(),
-        },
-        redb::DatabaseError::Storage(redb::StorageError::Io(io))
-            if io.kind() == std::io::ErrorKind::InvalidData =>
-        {
-            Error::corrupt(format!("{}: {io}", path.display()))
-        }
-        other => Error::from(redb::Error::from(other)).at("open", path),
-    })?;
+    let db = open_redb(path, || builder.open_read_only(path))?;
     crate::file_kind::ensure_citail_tables(&db, path)?;
     check_schema(&db, path)?;
     Ok(db)

@@ -182,17 +182,38 @@ pub(crate) fn create(path: &Path, options: &Options) -> Result<redb::Database> {
     crate::file_kind::ensure_not_foreign_before_writing(path)?;
     let mut builder = redb::Builder::new();
     builder.set_cache_size(options.get_cache_bytes());
-    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)))
-        .map_err(|panic| {
-            Error::corrupt(format!(
-                "opening {}: {}",
-                path.display(),
-                panic_message(&panic)
-            ))
-        })?;
-    let mut db = opened.map_err(|err| match err {
+    let mut db = open_redb(path, || builder.create(path))?;
+    if options.get_verify_on_open() {
+        verify(&mut db, path)?;
+    }
+    crate::file_kind::ensure_citail_tables(&db, path)?;
+    Ok(db)
+}
+
+/// Runs one of redb's opens of `path` and classifies its failure: a panic inside redb (it may
+/// panic on some damaged files) or a file redb cannot read as a database is
+/// [`Error::Corrupt`], a held file [`Error::Locked`], a file a read-only open would have to
+/// repair [`Error::NeedsWrite`], anything else an I/O or storage error naming the path.
+pub(crate) fn open_redb<T>(
+    path: &Path,
+    open: impl FnOnce() -> std::result::Result<T, redb::DatabaseError>,
+) -> Result<T> {
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open)).map_err(|panic| {
+        Error::corrupt(format!(
+            "opening {}: {}",
+            path.display(),
+            panic_message(&panic)
+        ))
+    })?;
+    opened.map_err(|err| match err {
         redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
             path: path.to_owned(),
+        },
+        redb::DatabaseError::RepairAborted => Error::NeedsWrite {
+            path: path.to_owned(),
+            reason: "it was not closed cleanly (the process writing it crashed); opening it \
+                     for writing repairs it"
+                .to_owned(),
         },
         // redb reports a file that is not a redb database as InvalidData I/O.
         redb::DatabaseError::Storage(redb::StorageError::Io(io))
@@ -201,12 +222,7 @@ pub(crate) fn create(path: &Path, options: &Options) -> Result<redb::Database> {
             Error::corrupt(format!("{}: {io}", path.display()))
         }
         other => Error::from(redb::Error::from(other)).at("open", path),
-    })?;
-    if options.get_verify_on_open() {
-        verify(&mut db, path)?;
-    }
-    crate::file_kind::ensure_citail_tables(&db, path)?;
-    Ok(db)
+    })
 }
 
 /// redb's integrity check: every page checksum, repairing to the last consistent commit when it

@@ -1,5 +1,5 @@
-//! The read operations over one redb snapshot (a `ReadTransaction`), shared by [`Store`]
-//! (crate::Store), which reads through its writable database, and
+//! The read operations over one redb snapshot (a `ReadTransaction`), shared by
+//! [`Store`](crate::Store), which reads through its writable database, and
 //! [`ReadOnlyStore`](crate::ReadOnlyStore), which opens the file without writing to it.
 //!
 //! Invariant: nothing here writes; every function sees one consistent snapshot.

@@ -13,6 +13,7 @@
 //! [`ensure_citail_tables`] refuses it the same way before any table is created in it.
 
 use crate::layout::META;
+use crate::registry::open_redb;
 use crate::{Error, Result};
 use redb::{MultimapTableHandle, TableHandle};
 use std::io::Read;
@@ -22,15 +23,24 @@ use std::path::Path;
 /// with them, so a redb upgrade that changes them fails the build's tests, not a user's open).
 pub(crate) const REDB_SIGNATURE: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
 
-/// `Ok` when `path` does not exist, is empty, or starts with redb's signature;
-/// [`Error::NotAStore`] otherwise. Reads at most a few bytes; never writes.
+/// What a path holds, as far as opening it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// No file, or an empty one: a writable open creates a store in it.
+    Nothing,
+    /// A file that starts with redb's signature.
+    Redb,
+}
+
+/// Looks at the first bytes of `path`: [`Found::Nothing`] or [`Found::Redb`], and
+/// [`Error::NotAStore`] for anything else. Reads at most 64 bytes; never writes.
 ///
 /// # Errors
 /// [`Error::NotAStore`]; an I/O error other than "not found" is left to the open that follows
 /// (it reports it with the operation and the path).
-pub(crate) fn ensure_redb_or_absent(path: &Path) -> Result<()> {
+pub(crate) fn identify(path: &Path) -> Result<Found> {
     let Ok(mut file) = std::fs::File::open(path) else {
-        return Ok(());
+        return Ok(Found::Nothing);
     };
     let mut head = [0u8; 64];
     let mut len = 0;
@@ -41,8 +51,11 @@ pub(crate) fn ensure_redb_or_absent(path: &Path) -> Result<()> {
         }
     }
     let head = head.get(..len).unwrap_or_default();
-    if head.is_empty() || head.starts_with(&REDB_SIGNATURE) {
-        return Ok(());
+    if head.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    if head.starts_with(&REDB_SIGNATURE) {
+        return Ok(Found::Redb);
     }
     Err(Error::NotAStore {
         path: path.to_owned(),
@@ -75,21 +88,17 @@ pub(crate) fn ensure_citail_tables(db: &impl redb::ReadableDatabase, path: &Path
     })
 }
 
-/// Before a writable open: a cleanly closed redb file is opened read-only first and refused
-/// if it belongs to another program, so its bytes stay as they were (opening a redb file for
-/// writing marks it in use). A redb file that cannot be opened read-only (it was not closed
+/// Before a writable open of a redb file: a cleanly closed one is opened read-only first and
+/// refused if it belongs to another program, so its bytes stay as they were (opening a redb
+/// file for writing marks it in use). One that cannot be opened read-only (it was not closed
 /// cleanly) is left to the writable open, and `ensure_citail_tables` checks it after.
 ///
 /// # Errors
 /// [`Error::NotAStore`] for another program's redb file.
 pub(crate) fn ensure_not_foreign_before_writing(path: &Path) -> Result<()> {
-    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
-        return Ok(());
-    }
-    let opened = std::panic::catch_unwind(|| redb::Builder::new().open_read_only(path));
-    match opened {
-        Ok(Ok(db)) => ensure_citail_tables(&db, path),
-        _ => Ok(()),
+    match open_redb(path, || redb::Builder::new().open_read_only(path)) {
+        Ok(db) => ensure_citail_tables(&db, path),
+        Err(_) => Ok(()),
     }
 }
 
@@ -130,12 +139,15 @@ mod tests {
         let at = |name: &str, bytes: &[u8]| {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).expect("write");
-            ensure_redb_or_absent(&path)
+            identify(&path)
         };
-        assert!(ensure_redb_or_absent(&dir.path().join("missing")).is_ok());
-        assert!(at("empty", b"").is_ok());
-        assert!(at("redb", &REDB_SIGNATURE).is_ok());
-        let reason = |r: Result<()>| match r {
+        assert_eq!(
+            identify(&dir.path().join("missing")).ok(),
+            Some(Found::Nothing)
+        );
+        assert_eq!(at("empty", b"").ok(), Some(Found::Nothing));
+        assert_eq!(at("redb", &REDB_SIGNATURE).ok(), Some(Found::Redb));
+        let reason = |r: Result<Found>| match r {
             Err(Error::NotAStore { reason, .. }) => reason,
             other => panic!("expected NotAStore, got {other:?}"),
         };

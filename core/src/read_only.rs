@@ -11,11 +11,10 @@
 //! - like [`Store::open`](crate::Store::open), anything that is not a citail store is
 //!   [`Error::NotAStore`].
 
-use crate::layout::{META, META_SCHEMA};
+use crate::file_kind::{identify, Found};
 use crate::reads;
 use crate::registry::{canonical, is_open_here, open_redb};
 use crate::store::SCHEMA_VERSION;
-use crate::tables::meta_get;
 use crate::{clock, CiLog, Error, Options, Result, Stats};
 use redb::ReadableDatabase;
 use std::path::{Path, PathBuf};
@@ -246,8 +245,7 @@ fn open_read_only(path: &Path, options: &Options) -> Result<redb::ReadOnlyDataba
             path: path.to_owned(),
         });
     }
-    crate::file_kind::ensure_redb_or_absent(path)?;
-    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+    if identify(path)? == Found::Nothing {
         return Err(Error::NotAStore {
             path: path.to_owned(),
             reason: "the file is empty".to_owned(),
@@ -263,24 +261,17 @@ fn open_read_only(path: &Path, options: &Options) -> Result<redb::ReadOnlyDataba
 
 /// A citail schema this build reads without upgrading it: exactly [`SCHEMA_VERSION`].
 fn check_schema(db: &redb::ReadOnlyDatabase, path: &Path) -> Result<()> {
-    let tx = db.begin_read()?;
-    let meta = match tx.open_table(META) {
-        Ok(meta) => meta,
-        Err(redb::TableError::TableDoesNotExist(_)) => {
-            return Err(Error::NotAStore {
-                path: path.to_owned(),
-                reason: "a redb database with no tables".to_owned(),
-            })
-        }
-        Err(err) => return Err(err.into()),
-    };
-    match meta_get(&meta, META_SCHEMA)? {
-        found if found > SCHEMA_VERSION => Err(Error::SchemaTooNew {
+    match reads::schema_version(&db.begin_read()?)? {
+        None => Err(Error::NotAStore {
+            path: path.to_owned(),
+            reason: "a redb database with no tables".to_owned(),
+        }),
+        Some(found) if found > SCHEMA_VERSION => Err(Error::SchemaTooNew {
             found,
             supported: SCHEMA_VERSION,
         }),
-        SCHEMA_VERSION => Ok(()),
-        found => Err(Error::NeedsWrite {
+        Some(SCHEMA_VERSION) => Ok(()),
+        Some(found) => Err(Error::NeedsWrite {
             path: path.to_owned(),
             reason: format!(
                 "its schema version {found} predates this build's {SCHEMA_VERSION}; opening it \
@@ -304,19 +295,18 @@ impl PrivateCopy {
             "citail-read-copy-{}-{stamp}.redb",
             std::process::id()
         ));
-        let copy = PrivateCopy { path };
         // Not `fs::copy`: it would give the copy the original's mode, read-only for a backup.
-        let copied = std::fs::File::open(original)
-            .map_err(|e| Error::Io(e).at("open", original))
-            .and_then(|mut from| {
-                let mut to = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&copy.path)?;
-                std::io::copy(&mut from, &mut to)?;
-                Ok(())
-            });
-        copied.map_err(|e| e.at("copy the store to", &copy.path))?;
+        // Created new, so the copy removed on drop is always the one made here.
+        let mut to = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::Io(e).at("create", &path))?;
+        let copy = PrivateCopy { path };
+        let mut from =
+            std::fs::File::open(original).map_err(|e| Error::Io(e).at("open", original))?;
+        std::io::copy(&mut from, &mut to)
+            .map_err(|e| Error::Io(e).at("copy the store to", &copy.path))?;
         Ok(copy)
     }
 }

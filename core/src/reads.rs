@@ -84,6 +84,19 @@ pub(crate) fn stats(tx: &ReadTransaction) -> Result<Stats> {
     })
 }
 
+/// The schema version the snapshot's `meta` table records; `None` when the file has no `meta`
+/// table (no citail tables at all): each caller says what that means for it.
+///
+/// # Errors
+/// Storage errors; [`Error::Corrupt`] when `meta` holds no version.
+pub(crate) fn schema_version(tx: &ReadTransaction) -> Result<Option<u64>> {
+    match tx.open_table(META) {
+        Ok(meta) => meta_get(&meta, META_SCHEMA).map(Some),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The size of the file at `path`.
 ///
 /// # Errors

@@ -178,8 +178,9 @@ pub(crate) fn canonical(path: &Path) -> Result<PathBuf> {
 /// A file that is not a redb file, or a redb file of another program, is refused with
 /// [`Error::NotAStore`] before anything is written to it (see `file_kind`).
 pub(crate) fn create(path: &Path, options: &Options) -> Result<redb::Database> {
-    crate::file_kind::ensure_redb_or_absent(path)?;
-    crate::file_kind::ensure_not_foreign_before_writing(path)?;
+    if crate::file_kind::identify(path)? == crate::file_kind::Found::Redb {
+        crate::file_kind::ensure_not_foreign_before_writing(path)?;
+    }
     let mut builder = redb::Builder::new();
     builder.set_cache_size(options.get_cache_bytes());
     let mut db = open_redb(path, || builder.create(path))?;

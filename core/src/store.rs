@@ -759,20 +759,13 @@ fn prune_batch(tx: &WriteTransaction, cutoff: u64) -> Result<usize> {
 
 /// Checks that `db` is a citail store this build can read.
 pub(crate) fn check_schema(db: &redb::Database) -> Result<()> {
-    let tx = db.begin_read()?;
-    let meta = match tx.open_table(META) {
-        Ok(meta) => meta,
-        Err(redb::TableError::TableDoesNotExist(_)) => {
-            return Err(Error::corrupt("not a citail store: it has no meta table"))
-        }
-        Err(err) => return Err(err.into()),
-    };
-    match meta_get(&meta, META_SCHEMA)? {
-        found if found > SCHEMA_VERSION => Err(Error::SchemaTooNew {
+    match reads::schema_version(&db.begin_read()?)? {
+        None => Err(Error::corrupt("not a citail store: it has no meta table")),
+        Some(found) if found > SCHEMA_VERSION => Err(Error::SchemaTooNew {
             found,
             supported: SCHEMA_VERSION,
         }),
-        _ => Ok(()),
+        Some(_) => Ok(()),
     }
 }
 

@@ -280,30 +280,23 @@ mod tests {
             "\u{ffa0}",
             "\u{2800}",
         ];
-        for field in ["run_id", "job_id", "step_name"] {
-            let values: Vec<String> = std::iter::once(forged.to_owned())
-                .chain(hidden.iter().map(|h| format!("a{h}b")))
-                .collect();
-            for value in &values {
-                let mut log = good();
-                match field {
-                    "run_id" => log.run_id = value,
-                    "job_id" => log.job_id = value,
-                    _ => log.step_name = value,
-                }
-                assert_eq!(field_of(&log), Some(field), "{field} = {value:?}");
+        let blamed = |field: &'static str, value: &str| {
+            let mut log = good();
+            match field {
+                "run_id" => log.run_id = value,
+                "job_id" => log.job_id = value,
+                _ => log.step_name = value,
             }
-        }
-        // A name of spaces alone renders as a blank code span.
-        for blank in [" ", "   ", "\t", "\u{a0}\u{3000}"] {
-            for field in ["run_id", "job_id", "step_name"] {
-                let mut log = good();
-                match field {
-                    "run_id" => log.run_id = blank,
-                    "job_id" => log.job_id = blank,
-                    _ => log.step_name = blank,
-                }
-                assert_eq!(field_of(&log), Some(field), "{field} = {blank:?}");
+            assert_eq!(field_of(&log), Some(field), "{field} = {value:?}");
+        };
+        for field in ["run_id", "job_id", "step_name"] {
+            blamed(field, forged);
+            for h in hidden {
+                blamed(field, &format!("a{h}b"));
+            }
+            // A name of spaces alone renders as a blank code span.
+            for blank in [" ", "   ", "\t", "\u{a0}\u{3000}"] {
+                blamed(field, blank);
             }
         }
         // Visible Unicode stays welcome.

@@ -2,9 +2,10 @@
 # Every check of the project, from a fresh clone: installs what it needs, then runs the version
 # check, formatting, lints, Rust tests (unit, property, integration, doc, kill -9), the native
 # module build and its drift check, the packages a user installs (npm tarballs used from outside
-# the repository, the crate's publish dry run and docs), the TypeScript type check, the API spec
-# under Node and Bun, the reference server's tests (hostile requests included), the benchmark
-# harness in quick mode, a fuzz smoke of every cargo-fuzz target and the Rust examples.
+# the repository, the crate's publish dry run and docs), the TypeScript type check (the README's
+# TypeScript blocks included), the API spec under Node and Bun, the reference server's tests
+# (hostile requests included), the benchmark harness in quick mode, a fuzz smoke of every
+# cargo-fuzz target and the Rust examples.
 #   bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps -p citail
 
 step "TypeScript type check (tsc --noEmit)"
 npx tsc -p tsconfig.json
+
+step "README TypeScript blocks: type-checked as written, the first run under Bun (scripts/readme-snippets.mjs)"
+node scripts/readme-snippets.mjs
 
 step "API spec under Node (node --test)"
 npm run test:node

@@ -535,8 +535,10 @@ fn compact_gives_space_back_after_a_large_prune() {
     assert_eq!(stats["rows"], 0);
 }
 
+/// A held file is refused at once rather than waited on; the bound is loose because a busy
+/// two-core machine can take a second or more just to start a process.
 #[test]
-fn a_store_held_by_another_process_is_explained_within_a_second() {
+fn a_store_held_by_another_process_is_explained_without_waiting() {
     let (_dir, path) = fixture_store();
     // This test process holds the file, as the server would.
     let held = Store::open(&path, Options::default()).expect("open");
@@ -551,8 +553,8 @@ fn a_store_held_by_another_process_is_explained_within_a_second() {
         let started = std::time::Instant::now();
         let out = citail(&args, b"");
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(1),
-            "{args:?} took too long"
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?} waited for the lock"
         );
         assert_eq!(
             out.status.code(),

@@ -1,5 +1,6 @@
 //! Concurrency soak: writer, reader, prune and handle-churn threads hammer one file for a
-//! bounded time (`CITAIL_SOAK_SECS`, default 4), on a logical clock so rows expire while it
+//! bounded time (`CITAIL_SOAK_SECS`, default 4, longer until a minimum of posts, reads and
+//! prunes is done), on a logical clock so rows expire while it
 //! runs. Then, after a final prune and a reopen:
 //! - every acknowledged row is there, byte for byte, unless it expired or a later post of its
 //!   step (a larger id) replaced it;
@@ -24,6 +25,12 @@ const STEPS: u64 = 300;
 const WRITERS: u64 = 4;
 const READERS: u64 = 2;
 const REPO: &str = "acme/soak";
+/// The least work a soak must do before it stops; it runs past `CITAIL_SOAK_SECS` until done.
+const MIN_POSTS: u64 = 1000;
+const MIN_READS: u64 = 100;
+const MIN_PRUNES: u64 = 10;
+/// A soak that has not done its minimum by then stops and fails: something is far too slow.
+const MAX_SECS: u64 = 120;
 
 /// One acknowledged post.
 #[derive(Clone)]
@@ -202,7 +209,19 @@ fn writers_readers_pruner_and_handle_churn_lose_nothing_acknowledged() {
     spawn("churn".into(), Box::new(churn));
     drop(finished);
 
-    std::thread::sleep(Duration::from_secs(seconds));
+    // Run for `seconds`, and on a slow or busy machine longer, until the minimum of work below
+    // has been done: the soak's strength is counted in operations, not in seconds.
+    let started = Instant::now();
+    let enough = |s: &Shared| {
+        s.clock.load(Ordering::SeqCst) - T0 > MIN_POSTS
+            && s.reads.load(Ordering::Relaxed) > MIN_READS
+            && s.prunes.load(Ordering::Relaxed) > MIN_PRUNES
+    };
+    while started.elapsed() < Duration::from_secs(seconds)
+        || (!enough(&shared) && started.elapsed() < Duration::from_secs(MAX_SECS))
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     shared.stop.store(true, Ordering::Relaxed);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut acked = Vec::new();
@@ -287,7 +306,7 @@ fn writers_readers_pruner_and_handle_churn_lose_nothing_acknowledged() {
         winners.len(),
     );
     assert!(
-        acked.len() > 1000 && reads > 100 && prunes > 10 && expired > 0,
-        "the soak barely ran"
+        acked.len() as u64 > MIN_POSTS && reads > MIN_READS && prunes > MIN_PRUNES && expired > 0,
+        "the soak barely ran in {MAX_SECS} s"
     );
 }

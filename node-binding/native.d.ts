@@ -183,6 +183,11 @@ export interface IngestResult {
   superseded: boolean
   /** Secrets replaced with `[REDACTED:<rule>]` in the posted log. */
   redactions: number
+  /**
+   * Secrets the sender had masked before posting (`[REDACTED:workflow-secret]`,
+   * `[REDACTED:add-mask]` in the posted log), counted apart from `redactions`.
+   */
+  masked_at_source: number
   /** Failure highlights stored with the row. */
   highlights: number
 }

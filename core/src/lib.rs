@@ -73,7 +73,7 @@ pub use highlight::{
 pub use model::{CiLog, Ingested, NewLog, Stats};
 pub use normalize::normalize;
 pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
-pub use pipeline::{Pipeline, Processed};
+pub use pipeline::{masked_at_source, Pipeline, Processed, SOURCE_MASKS};
 pub use read_only::ReadOnlyStore;
 pub use recover::Recovery;
 pub use redact::{redact_secrets, RedactPattern, Redacted, Redactor};

@@ -70,6 +70,9 @@ pub struct Ingested {
     /// Secrets replaced with `[REDACTED:<rule>]` in the posted log (0 with
     /// [`Options::redact_secrets`](crate::Options::redact_secrets) off).
     pub redactions: usize,
+    /// Secrets the sender masked before posting (`[REDACTED:workflow-secret]`,
+    /// `[REDACTED:add-mask]` in the posted log; see [`masked_at_source`](crate::masked_at_source)).
+    pub masked_at_source: usize,
     /// Failure highlights stored with the row (see [`CiLog::highlights`]).
     pub highlights: usize,
 }

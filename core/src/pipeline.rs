@@ -38,6 +38,9 @@ pub struct Processed {
     pub tail: String,
     /// Secrets replaced in the whole input (not only in the kept tail).
     pub redactions: usize,
+    /// Secrets the sender had already masked: `[REDACTED:workflow-secret]` and
+    /// `[REDACTED:add-mask]` placeholders in the input as posted (see [`masked_at_source`]).
+    pub masked_at_source: usize,
     /// Lines of the whole processed input. Normalising and redacting keep every `\n`, so line
     /// numbers are the posted ones; only a last line that shows nothing (`"…\n\r"`) is gone.
     pub original_lines: usize,
@@ -88,6 +91,7 @@ impl Pipeline {
     /// # Ok::<(), citail::Error>(())
     /// ```
     pub fn run(&self, input: &str) -> Processed {
+        let masked_at_source = masked_at_source(input);
         let text: Cow<'_, str> = if self.normalize {
             Cow::Owned(normalize(input, self.strip_timestamps))
         } else {
@@ -106,6 +110,7 @@ impl Pipeline {
             truncated: tail.len() != text.len(),
             tail: tail.to_owned(),
             redactions,
+            masked_at_source,
             original_lines: count_lines(&text),
         }
     }
@@ -147,6 +152,23 @@ impl Pipeline {
     pub(crate) fn highlight_caps(&self) -> (usize, usize) {
         (self.max_highlights, self.max_highlight_bytes)
     }
+}
+
+/// The placeholders a sender writes for the values it masked before posting: the step script
+/// (`examples/forgejo/post-ci-log.sh`) writes these two for the workflow's secrets and for
+/// `::add-mask::` values. Counted apart from [`Processed::redactions`] so an operator sees which
+/// layer caught what.
+pub const SOURCE_MASKS: [&str; 2] = ["[REDACTED:workflow-secret]", "[REDACTED:add-mask]"];
+
+/// How many [`SOURCE_MASKS`] placeholders `input` holds.
+///
+/// ```
+/// let posted = "token [REDACTED:workflow-secret] and [REDACTED:add-mask]\n";
+/// assert_eq!(citail::masked_at_source(posted), 2);
+/// ```
+#[must_use]
+pub fn masked_at_source(input: &str) -> usize {
+    SOURCE_MASKS.iter().map(|p| input.matches(p).count()).sum()
 }
 
 #[cfg(test)]

@@ -2,9 +2,14 @@
 //!
 //! A keyword gate (`keywords.rs`) finds which rules' keywords occur in the text; only those
 //! rules' regexes then run. The `regex` crate guarantees time linear in the input for
-//! built-in and custom patterns alike.
+//! built-in and custom patterns alike. Two more passes find what no pattern sees in the text
+//! as written: each line with percent escapes is scanned again decoded (`percent.rs`), and
+//! every value the text declares with `::add-mask::` is masked wherever it occurs, in its
+//! encoded forms too (`known_values.rs`).
 
 mod keywords;
+mod known_values;
+mod percent;
 mod rules;
 
 use crate::truncate::line_around;
@@ -93,7 +98,14 @@ struct CompiledRule {
     lines_only: bool,
     /// See `rules::Rule::stops_at_url_host`.
     stops_at_url_host: bool,
+    /// Capture groups named `secret…`: a rule with alternatives names one per alternative.
+    secret_groups: Vec<usize>,
+    /// Capture groups named `key…`: the assignment's key, judged by [`is_descriptive_key`].
+    key_groups: Vec<usize>,
 }
+
+/// The rule index that stands for `::add-mask::` values in a span.
+const ADD_MASK_RULE: usize = usize::MAX;
 
 /// Largest compiled program of a custom pattern.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -151,29 +163,10 @@ impl Redactor {
     ///     "git remote: https://ci-bot:[REDACTED:url-credentials]@git.example.com/acme/app.git");
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
-        let mut hits: Vec<(usize, usize)> = Vec::new();
-        self.keywords.find(text, &mut hits);
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
-            let mut own = hits.iter().filter(|&&(r, _)| r == index).map(|&(_, at)| at);
-            if rule.always || (!rule.lines_only && own.next().is_some()) {
-                rule.scan(text, 0, index, &mut spans);
-                continue;
-            }
-            let mut scanned_to = 0;
-            for at in own {
-                if at < scanned_to {
-                    continue;
-                }
-                let (start, end) = line_around(text, at);
-                // The line with its `\n`, as a whole-text scan would see it.
-                let end = (end + 1).min(text.len());
-                if let Some(line) = text.get(..end) {
-                    rule.scan(line, start, index, &mut spans);
-                }
-                scanned_to = end;
-            }
-        }
+        self.find_spans(text, &mut spans);
+        self.find_percent_encoded(text, &mut spans);
+        find_declared_values(text, &mut spans);
         if spans.is_empty() {
             return Redacted {
                 text: Cow::Borrowed(text),
@@ -200,7 +193,7 @@ impl Redactor {
             };
             out.push_str(before);
             out.push_str("[REDACTED:");
-            out.push_str(self.rules.get(rule).map_or("secret", |r| r.name.as_str()));
+            out.push_str(self.rule_name(rule));
             out.push(']');
             // Keep the line count: a multi-line secret leaves its line breaks behind.
             out.extend(std::iter::repeat_n('\n', secret.matches('\n').count()));
@@ -214,6 +207,62 @@ impl Redactor {
         }
     }
 
+    fn rule_name(&self, rule: usize) -> &str {
+        if rule == ADD_MASK_RULE {
+            return "add-mask";
+        }
+        self.rules.get(rule).map_or("secret", |r| r.name.as_str())
+    }
+
+    /// Pushes `(start, end, rule)` for every secret the rules find in `text`.
+    fn find_spans(&self, text: &str, spans: &mut Vec<(usize, usize, usize)>) {
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        self.keywords.find(text, &mut hits);
+        for (index, rule) in self.rules.iter().enumerate() {
+            let mut own = hits.iter().filter(|&&(r, _)| r == index).map(|&(_, at)| at);
+            if rule.always || (!rule.lines_only && own.next().is_some()) {
+                rule.scan(text, 0, index, spans);
+                continue;
+            }
+            let mut scanned_to = 0;
+            for at in own {
+                if at < scanned_to {
+                    continue;
+                }
+                let (start, end) = line_around(text, at);
+                // The line with its `\n`, as a whole-text scan would see it.
+                let end = (end + 1).min(text.len());
+                if let Some(line) = text.get(..end) {
+                    rule.scan(line, start, index, spans);
+                }
+                scanned_to = end;
+            }
+        }
+    }
+
+    /// Scans each line that holds a printable-ASCII percent escape again, decoded, and pushes
+    /// what the rules find there as spans of the original text.
+    fn find_percent_encoded(&self, text: &str, spans: &mut Vec<(usize, usize, usize)>) {
+        let mut scanned_to = 0;
+        for (at, _) in text.match_indices('%') {
+            if at < scanned_to {
+                continue;
+            }
+            let (start, end) = line_around(text, at);
+            scanned_to = end + 1;
+            let Some(view) = text.get(start..end).and_then(percent::Decoded::of) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            self.find_spans(&view.text, &mut found);
+            for (s, e, rule) in found {
+                if let Some((s, e)) = view.original(s, e) {
+                    spans.push((start + s, start + e, rule));
+                }
+            }
+        }
+    }
+
     fn build(custom: &[RedactPattern]) -> Result<Redactor> {
         let mut rules = Vec::new();
         let mut keywords: Vec<(&str, usize)> = Vec::new();
@@ -224,6 +273,7 @@ impl Redactor {
             for keyword in rule.keywords {
                 keywords.push((keyword, rules.len()));
             }
+            let (secret_groups, key_groups) = named_groups(&regex);
             rules.push(CompiledRule {
                 name: rule.name.to_owned(),
                 regex,
@@ -231,6 +281,8 @@ impl Redactor {
                 always: false,
                 lines_only: !rule.spans_lines,
                 stops_at_url_host: rule.stops_at_url_host,
+                secret_groups,
+                key_groups,
             });
         }
         for (index, pattern) in custom.iter().enumerate() {
@@ -283,12 +335,44 @@ fn compile_custom(index: usize, pattern: &RedactPattern) -> Result<CompiledRule>
     }
     Ok(CompiledRule {
         name: pattern.name.clone(),
+        secret_groups: regex
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .into_iter()
+            .collect(),
+        key_groups: Vec::new(),
         regex,
         check: Check::Shape,
         always: true,
         lines_only: false,
         stops_at_url_host: false,
     })
+}
+
+/// The indices of a built-in rule's `secret…` and `key…` groups.
+fn named_groups(regex: &Regex) -> (Vec<usize>, Vec<usize>) {
+    let mut secrets = Vec::new();
+    let mut keys = Vec::new();
+    for (index, name) in regex.capture_names().enumerate() {
+        match name {
+            Some(n) if n.starts_with("secret") => secrets.push(index),
+            Some(n) if n.starts_with("key") => keys.push(index),
+            _ => {}
+        }
+    }
+    (secrets, keys)
+}
+
+/// Pushes a span for every occurrence of every form of every value `text` declares with
+/// `::add-mask::` (see `known_values.rs`).
+fn find_declared_values(text: &str, spans: &mut Vec<(usize, usize, usize)>) {
+    for value in known_values::declared(text) {
+        for form in known_values::forms(&value) {
+            for (at, found) in text.match_indices(form.as_str()) {
+                spans.push((at, at + found.len(), ADD_MASK_RULE));
+            }
+        }
+    }
 }
 
 impl CompiledRule {
@@ -309,20 +393,30 @@ impl CompiledRule {
                 break;
             };
             let Some(whole) = caps.get(0) else { break };
-            if let Some(secret) = caps.name("secret").or(Some(whole)) {
+            let secret = if self.secret_groups.is_empty() {
+                Some(whole)
+            } else {
+                self.secret_groups.iter().find_map(|&g| caps.get(g))
+            };
+            let key = self.key_groups.iter().find_map(|&g| caps.get(g));
+            let mut resume = whole.end();
+            if let Some(secret) = secret {
                 let end = self.secret_end(haystack, whole.start(), secret);
                 let value = haystack.get(secret.start()..end).unwrap_or_default();
-                if !value.is_empty() && confirmed(self.check, value) {
+                let describes = key.is_some_and(|k| is_descriptive_key(k.as_str()));
+                if !value.is_empty() && !describes && confirmed(self.check, value) {
                     spans.push((secret.start(), end, rule));
                 }
+                // What the match read after the secret (a delimiter) may start the next one.
+                resume = resume.min(end.max(secret.start()));
             }
-            at = if whole.end() > whole.start() {
-                whole.end()
+            at = if resume > whole.start() {
+                resume
             } else {
-                // An empty match: step over one character.
-                whole.end()
+                // An empty match, or a secret at its start: step over one character.
+                whole.start()
                     + haystack
-                        .get(whole.end()..)
+                        .get(whole.start()..)
                         .and_then(|rest| rest.chars().next())
                         .map_or(1, char::len_utf8)
             };
@@ -366,19 +460,169 @@ fn is_placeholder(value: &str) -> bool {
 }
 
 fn confirmed(check: Check, value: &str) -> bool {
+    let plain = || {
+        !is_placeholder(value)
+            && !value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && !looks_like_path(value)
+            && !value.contains("://")
+            && !value.to_ascii_lowercase().starts_with("sha256:")
+            && !value.to_ascii_lowercase().starts_with("sha512:")
+    };
     match check {
         Check::Shape => true,
         Check::NotPlaceholder => !is_placeholder(value),
-        Check::Entropy(min_bits) => {
-            !is_placeholder(value)
-                && !value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                && !looks_like_path(value)
-                && !value.contains("://")
-                && !value.to_ascii_lowercase().starts_with("sha256:")
-                && !value.to_ascii_lowercase().starts_with("sha512:")
+        Check::Entropy(min_bits) => plain() && shannon_entropy(value) >= min_bits,
+        Check::Password => {
+            plain()
+                && !value.starts_with('-')
+                && !value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'%' | b'+' | b'-'))
+                && !matches!(
+                    value.to_ascii_lowercase().as_str(),
+                    "yes" | "no" | "on" | "off" | "empty" | "unset" | "none" | "nil" | "n/a"
+                )
+        }
+        Check::TokenLike(min_bits) => {
+            plain()
+                && value.bytes().any(|b| b.is_ascii_digit())
+                && value.bytes().any(|b| b.is_ascii_alphabetic())
                 && shannon_entropy(value) >= min_bits
         }
+        Check::MixedCase => {
+            value.bytes().any(|b| b.is_ascii_digit())
+                && value.bytes().any(|b| b.is_ascii_uppercase())
+                && value.bytes().any(|b| b.is_ascii_lowercase())
+        }
     }
+}
+
+/// Words that, after the secret word in a key, say the key describes a secret rather than holds
+/// one: `token_type=bearer`, `PASSWORD_MIN_LENGTH=12`, `TOKEN_EXPIRES_IN=3600`,
+/// `DB_PASSWORD_FILE=/run/secrets/db`, `--password-stdin`, `customer_master_key_spec`.
+const DESCRIPTIVE_WORDS: &[&str] = &[
+    "type",
+    "types",
+    "kind",
+    "min",
+    "max",
+    "length",
+    "len",
+    "size",
+    "expires",
+    "expiry",
+    "expiration",
+    "expire",
+    "expired",
+    "ttl",
+    "lifetime",
+    "age",
+    "file",
+    "path",
+    "dir",
+    "env",
+    "var",
+    "name",
+    "count",
+    "policy",
+    "required",
+    "enabled",
+    "disabled",
+    "enable",
+    "disable",
+    "prompt",
+    "stdin",
+    "field",
+    "header",
+    "url",
+    "uri",
+    "endpoint",
+    "hint",
+    "mode",
+    "version",
+    "format",
+    "scope",
+    "scopes",
+    "rotation",
+    "reset",
+    "strength",
+    "pattern",
+    "regex",
+    "limit",
+    "timeout",
+    "interval",
+    "source",
+    "provider",
+    "method",
+    "spec",
+    "usage",
+    "arn",
+    "alias",
+    "algorithm",
+    "algo",
+    "status",
+    "state",
+    "store",
+    "manager",
+    "backend",
+    "location",
+    "region",
+    "host",
+    "hostname",
+    "server",
+    "domain",
+    "port",
+    "user",
+    "username",
+    "email",
+];
+
+/// Whether a key segment (lower case) names a secret.
+fn is_secret_word(segment: &str) -> bool {
+    [
+        "secret",
+        "token",
+        "passw",
+        "passphrase",
+        "credential",
+        "apikey",
+    ]
+    .iter()
+    .any(|w| segment.contains(w))
+        || matches!(segment, "pwd" | "pass" | "pat")
+        || segment.ends_with("key")
+}
+
+/// Whether the assignment key `key` holds a secret rather than describes one or names
+/// something else. Its last dotted part must hold the secret word (in
+/// `module.db_secret.data.aws_region.current: Reading...`, a Terraform address, it does not),
+/// and no segment after that word may be one of [`DESCRIPTIVE_WORDS`]. Segments split at
+/// `_ -` and at a lower-to-upper case change.
+fn is_descriptive_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let mut segments: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in last.chars() {
+        let boundary = matches!(c, '_' | '-') || (c.is_ascii_uppercase() && previous_lower);
+        if boundary && !current.is_empty() {
+            segments.push(std::mem::take(&mut current));
+        }
+        if c.is_ascii_alphanumeric() {
+            current.push(c.to_ascii_lowercase());
+        }
+        previous_lower = c.is_ascii_lowercase();
+    }
+    if !current.is_empty() {
+        segments.push(current);
+    }
+    let Some(last_secret) = segments.iter().rposition(|s| is_secret_word(s)) else {
+        return true;
+    };
+    segments
+        .iter()
+        .skip(last_secret + 1)
+        .any(|s| DESCRIPTIVE_WORDS.contains(&s.as_str()))
 }
 
 /// `$NAME`, `${NAME}`, `${{ secrets.NAME }}`, `$(cmd)`, `%NAME%`: the value is looked up

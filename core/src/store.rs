@@ -279,6 +279,7 @@ impl Store {
             tail: processed.tail,
             highlights: processed.highlights,
             redactions: processed.redactions,
+            masked_at_source: processed.masked_at_source,
         })
     }
 
@@ -321,6 +322,7 @@ impl Store {
             replaced: false,
             superseded: false,
             redactions: prepared.redactions,
+            masked_at_source: prepared.masked_at_source,
             highlights: prepared.highlights.len(),
         };
         let row = PendingRow {
@@ -660,6 +662,8 @@ impl Store {
             tail: cleaned.tail,
             highlights: cleaned.highlights,
             redactions: cleaned.redactions,
+            // An exported row's placeholders were counted when it was first ingested.
+            masked_at_source: 0,
         })
     }
 
@@ -816,6 +820,7 @@ struct Prepared {
     tail: String,
     highlights: Vec<crate::Highlight>,
     redactions: usize,
+    masked_at_source: usize,
 }
 
 /// Totals of group commit since the file was opened in this process; see

@@ -11,6 +11,20 @@
 #   CI_LOG_REPO, CI_LOG_RUN_ID, CI_LOG_JOB_ID, CI_LOG_HEAD_SHA
 #                 override what the runner provides in GITHUB_REPOSITORY, GITHUB_RUN_ID,
 #                 GITHUB_JOB and GITHUB_SHA (Forgejo Actions sets the GITHUB_* names too)
+#   CI_LOG_SECRETS    values never to send: a JSON object (its values) or array of strings;
+#                     in a workflow, `${{ toJSON(secrets) }}`
+#   CI_LOG_MASK_VARS  names of environment variables whose values are never sent, separated
+#                     by spaces or commas (for secrets a step fetched at run time)
+#
+# Masking by value, as the runner does in its own log (the runner does not mask the file a step
+# tees its output to): every value from CI_LOG_SECRETS and CI_LOG_MASK_VARS becomes
+# [REDACTED:workflow-secret], and every value the log declares with `::add-mask::VALUE` becomes
+# [REDACTED:add-mask], in each form it may be printed in: as is, each of its lines, its base64
+# (at the three alignments it can take inside a longer base64 string), percent-encoded (strict
+# and as encodeURIComponent writes it) and JSON-escaped. Values shorter than 4 characters, `***`
+# and `$NAME` references are not masked (masking `ab` everywhere would make the log unreadable).
+# The values travel in the environment only: never in an argument (`ps` shows those), never
+# printed. A malformed CI_LOG_SECRETS is reported by its type, and the post still goes out.
 #
 # It never fails the job: whatever happens (no log, no server, timeout, 4xx/5xx) it prints one
 # line saying so and exits 0. The token is never printed. The body is built by jq, or by
@@ -57,23 +71,101 @@ else
   cat -- "$log_file" > "$work/tail" 2>/dev/null || true
 fi
 
+# The values the log declares with ::add-mask::, from the whole log: the declaration may sit
+# above the part that is sent. One per line, in a file (never in an argument).
+grep -a -o '::add-mask::.*' -- "$log_file" 2>/dev/null | sed 's/^::add-mask:://' > "$work/add-masks" || true
+
+# Say what CI_LOG_SECRETS is when it is not usable; never what it holds.
+if [ -n "${CI_LOG_SECRETS:-}" ]; then
+  if command -v jq >/dev/null 2>&1; then
+    secrets_type=$(jq -n -r '$ENV.CI_LOG_SECRETS | try (fromjson | type) catch "not JSON"' 2>/dev/null)
+  else
+    secrets_type=$(python3 -c 'import json, os
+try:
+    v = json.loads(os.environ["CI_LOG_SECRETS"])
+    print({dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(v), "number"))
+except Exception:
+    print("not JSON")' 2>/dev/null)
+  fi
+  case "$secrets_type" in
+    object|array) ;;
+    *) note "CI_LOG_SECRETS is not a JSON object or array (it is: ${secrets_type:-unreadable}); its values are not masked";;
+  esac
+fi
+
 repo=${CI_LOG_REPO:-${GITHUB_REPOSITORY:-}}
 run_id=${CI_LOG_RUN_ID:-${GITHUB_RUN_ID:-}}
 job_id=${CI_LOG_JOB_ID:-${GITHUB_JOB:-}}
 head_sha=${CI_LOG_HEAD_SHA:-${GITHUB_SHA:-}}
 
 if command -v jq >/dev/null 2>&1; then
-  jq -n --rawfile log_tail "$work/tail" \
+  jq -n --rawfile log_tail "$work/tail" --rawfile add_masks "$work/add-masks" \
     --arg repo "$repo" --arg run_id "$run_id" --arg job_id "$job_id" \
-    --arg step_name "$step_id" --arg head_sha "$head_sha" --arg conclusion failure \
-    '{repo: $repo, run_id: $run_id, job_id: $job_id, step_name: $step_name,
-      head_sha: $head_sha, conclusion: $conclusion, log_tail: $log_tail}' > "$work/body.json" 2>/dev/null
+    --arg step_name "$step_id" --arg head_sha "$head_sha" --arg conclusion failure '
+    def trim: sub("^[[:space:]]+"; "") | sub("[[:space:]]+$"; "");
+    def usable: length >= 4 and (startswith("[REDACTED") | not) and (startswith("$") | not)
+      and (test("^[*]+$") | not);
+    def b64(k): (.[0:0] + ["", "\u0000", "\u0000\u0000"][k] + .) as $s
+      | ($s | @base64)[([0, 2, 3][k]):((8 * ($s | utf8bytelength) / 6) | floor)];
+    def forms: . as $v | [$v] + [$v | split("\n")[] | trim] + [b64(0), b64(1), b64(2)]
+      + [@uri, (@uri | gsub("!"; "%21") | gsub("[*]"; "%2A") | gsub("\u0027"; "%27")
+                      | gsub("[(]"; "%28") | gsub("[)]"; "%29"))]
+      + [tojson | .[1:-1]];
+    def pairs(values; placeholder): [values | forms[] | select(usable) | [., placeholder]];
+    ($ENV.CI_LOG_SECRETS // "" | try fromjson catch null) as $given
+    | ((if ($given | type) == "object" then [$given[]] elif ($given | type) == "array" then $given
+        else [] end)
+       + [$ENV.CI_LOG_MASK_VARS // "" | splits("[\\s,]+") | select(length > 0) | $ENV[.] // empty]
+       | map(select(type == "string"))) as $secrets
+    | [$add_masks | split("\n")[] | trim] as $declared
+    | {repo: $repo, run_id: $run_id, job_id: $job_id, step_name: $step_name,
+       head_sha: $head_sha, conclusion: $conclusion,
+       log_tail: (reduce ((pairs($secrets[]; "[REDACTED:workflow-secret]")
+                           + pairs($declared[]; "[REDACTED:add-mask]"))
+                          | unique_by(.[0]) | sort_by(-(.[0] | length)))[] as $p
+                    ($log_tail; split($p[0]) | join($p[1])))}' > "$work/body.json" 2>/dev/null
 elif command -v python3 >/dev/null 2>&1; then
   REPO="$repo" RUN_ID="$run_id" JOB_ID="$job_id" STEP="$step_id" SHA="$head_sha" \
-  python3 - "$work/tail" > "$work/body.json" 2>/dev/null <<'PY'
-import json, os, sys
+  python3 - "$work/tail" "$work/add-masks" > "$work/body.json" 2>/dev/null <<'PY'
+import base64, json, os, re, sys, urllib.parse
+
+def forms(v):
+    b = v.encode()
+    out = [v] + [line.strip() for line in v.split("\n")]
+    for k, first in ((0, 0), (1, 2), (2, 3)):
+        out.append(base64.b64encode(b"\0" * k + b).decode()[first:(8 * (k + len(b))) // 6])
+    out.append(urllib.parse.quote(v, safe="!*'()~"))
+    out.append(urllib.parse.quote(v, safe="~"))
+    out.append(json.dumps(v, ensure_ascii=False)[1:-1].replace("\x7f", "\\u007f"))
+    return out
+
+def usable(f):
+    return len(f) >= 4 and not f.startswith("[REDACTED") and not f.startswith("$") \
+        and not re.fullmatch(r"\*+", f)
+
+def pairs(values, placeholder):
+    return [(f, placeholder) for v in values for f in forms(v) if usable(f)]
+
 with open(sys.argv[1], "rb") as f:
     tail = f.read().decode("utf-8", errors="replace")
+with open(sys.argv[2], "rb") as f:
+    declared = [line.strip() for line in f.read().decode("utf-8", errors="replace").split("\n")]
+try:
+    given = json.loads(os.environ.get("CI_LOG_SECRETS", ""))
+except Exception:
+    given = None
+secrets = list(given.values()) if isinstance(given, dict) else given if isinstance(given, list) else []
+for name in re.split(r"[\s,]+", os.environ.get("CI_LOG_MASK_VARS", "")):
+    if name and name in os.environ:
+        secrets.append(os.environ[name])
+secrets = [s for s in secrets if isinstance(s, str)]
+# Longest form first, so a value that holds another is masked whole; a form that is both
+# a secret and a declared value keeps the first placeholder, as jq's unique_by does.
+chosen = {}
+for f, placeholder in pairs(secrets, "[REDACTED:workflow-secret]") + pairs(declared, "[REDACTED:add-mask]"):
+    chosen.setdefault(f, placeholder)
+for f in sorted(chosen, key=lambda f: (-len(f), f)):
+    tail = tail.replace(f, chosen[f])
 json.dump({"repo": os.environ["REPO"], "run_id": os.environ["RUN_ID"], "job_id": os.environ["JOB_ID"],
            "step_name": os.environ["STEP"], "head_sha": os.environ["SHA"], "conclusion": "failure",
            "log_tail": tail}, sys.stdout)
@@ -93,7 +185,8 @@ status=$(curl -sS -o "$work/response" -w '%{http_code}' --max-time 10 \
   -X POST -H @"$work/auth-header" -H 'Content-Type: application/json' \
   --data-binary @"$work/body.json" "${url%/}/internal/ci-log" 2>"$work/curl-error") || status=000
 case "$status" in
-  201) note "sent the tail of step $step_id ($(wc -c < "$work/tail") bytes)";;
+  201) masked=$(grep -o -e '\[REDACTED:workflow-secret\]' -e '\[REDACTED:add-mask\]' "$work/body.json" | wc -l)
+       note "sent the tail of step $step_id ($(wc -c < "$work/tail") bytes, $masked value(s) masked)";;
   000) note "could not reach the server for step $step_id: $(head -c 300 "$work/curl-error")";;
   *)   note "server answered $status for step $step_id: $(head -c 300 "$work/response")";;
 esac

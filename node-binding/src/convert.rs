@@ -151,6 +151,10 @@ pub struct IngestResult {
     pub superseded: bool,
     /// Secrets replaced with `[REDACTED:<rule>]` in the posted log.
     pub redactions: f64,
+    /// Secrets the sender had masked before posting (`[REDACTED:workflow-secret]`,
+    /// `[REDACTED:add-mask]` in the posted log), counted apart from `redactions`.
+    #[napi(js_name = "masked_at_source")]
+    pub masked_at_source: f64,
     /// Failure highlights stored with the row.
     pub highlights: f64,
 }
@@ -256,6 +260,7 @@ impl From<citail::Ingested> for IngestResult {
             replaced: i.replaced,
             superseded: i.superseded,
             redactions: num(i.redactions),
+            masked_at_source: num(i.masked_at_source),
             highlights: num(i.highlights),
         }
     }

@@ -33,11 +33,11 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, Failure> {
             "id": done.id, "created_at": done.created_at, "stored_bytes": done.stored_bytes,
             "stored_lines": done.stored_lines, "truncated": done.truncated,
             "replaced": done.replaced, "redactions": done.redactions,
-            "highlights": done.highlights,
+            "masked_at_source": done.masked_at_source, "highlights": done.highlights,
         }))?;
     } else {
         outln!(
-            "stored row {}: {} lines, {}{}{}; {} secret(s) redacted, {} highlight(s)",
+            "stored row {}: {} lines, {}{}{}; {} secret(s) redacted{}, {} highlight(s)",
             done.id,
             done.stored_lines,
             view::bytes(done.stored_bytes as u64),
@@ -48,6 +48,11 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, Failure> {
                 ""
             },
             done.redactions,
+            if done.masked_at_source > 0 {
+                format!(" ({} masked before posting)", done.masked_at_source)
+            } else {
+                String::new()
+            },
             done.highlights
         )?;
     }

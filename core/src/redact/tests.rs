@@ -65,7 +65,7 @@ fn fake_secrets() -> impl Strategy<Value = (String, String, &'static str)> {
         hex40().prop_map(|t| (format!("Authorization: token {t}"), t, "authorization-header")),
         ("[A-Z_]{0,8}", prop_oneof![Just("API_KEY"), Just("SECRET"), Just("PASSWORD"), Just("TOKEN"), Just("CLIENT_SECRET")], alnum(24))
             .prop_map(|(prefix, key, t)| (format!("{prefix}{key}={t}"), t, "any")),
-        alnum(20).prop_map(|t| (format!("  db_password: \"{t}\""), t, "secret-assignment")),
+        alnum(20).prop_map(|t| (format!("  db_password: \"{t}\""), t, "password-assignment")),
         alnum(20).prop_map(|t| (format!("deploy --api-key {t} --env prod"), t, "secret-assignment")),
         (alnum(40), alnum(64), alnum(30)).prop_map(|(a, b, c)| {
             let body = format!("{a}\n{b}\n{c}==");
@@ -151,6 +151,28 @@ const SURVIVORS: &[&str] = &[
     "skipping sk-learn install",
     "https://github.com/acme/app/actions/runs/812",
     "npm ERR! 404 Not Found - GET https://registry.npmjs.org/@acme%2fwidget",
+    // Keys that describe a secret rather than hold one, and values that are plainly not one.
+    "token_type=bearer",
+    "PASSWORD_MIN_LENGTH=12",
+    "TOKEN_EXPIRES_IN=3600",
+    "DB_PASSWORD_FILE=/run/secrets/db_password",
+    "  password: ${{ secrets.DB_PASSWORD }}",
+    "DB_PASS=***",
+    "E2E_PASS_RATE=97%",
+    "echo \"$CR_PAT\" | docker login --password-stdin -u ci registry.example.com",
+    "PASS: tests/test_basic.sh",
+    "BYPASS_CACHE=true",
+    "mysql -P 3306 -h db -u app -p",
+    "curl -u \"$API_USER:$API_PASS\" https://api.example.com",
+    "Using token from the environment",
+    "git clone https://forge.example.org/acme/app.git",
+    "git clone https://git@forge.example.org/acme/app.git",
+    "{\"sha\": \"3f786850e387550fdab836ed7e6dc881de23001b\", \"sha1\": \"3f786850e387550fdab836ed7e6dc881de23001b\"}",
+    "module.db.module.admin_secret.data.aws_region.current: Reading...",
+    "  + customer_master_key_spec           = \"SYMMETRIC_DEFAULT\"",
+    "cli_config_credentials_hostname: app.terraform.io",
+    "GET /search?q=test%20token%20refresh&page=2",
+    "aws s3 cp s3://acme-artifacts/3f786850e387550fdab836ed7e6dc881de23001b.tar.gz .",
 ];
 
 #[test]
@@ -189,12 +211,16 @@ fn custom_patterns_run_after_the_builtin_rules() {
 
 /// The built-in rules with every rule run over the whole text, as before rules were run only on
 /// the lines their keywords are on: the reference for the line-gated scan.
-fn whole_text_redactor() -> Redactor {
-    let mut redactor = Redactor::builtin().clone();
-    for rule in &mut redactor.rules {
-        rule.lines_only = false;
-    }
-    redactor
+/// Built once: a clone per case would rebuild every regex's search cache.
+fn whole_text_redactor() -> &'static Redactor {
+    static WHOLE: std::sync::LazyLock<Redactor> = std::sync::LazyLock::new(|| {
+        let mut redactor = Redactor::builtin().clone();
+        for rule in &mut redactor.rules {
+            rule.lines_only = false;
+        }
+        redactor
+    });
+    &WHOLE
 }
 
 /// Text that puts secrets, their keywords and near misses next to line breaks, word characters,
@@ -250,8 +276,171 @@ fn a_secret_at_the_end_of_a_line_or_of_the_text_is_found_by_the_line_scan() {
     }
 }
 
+/// The placements a Forgejo shop's CI prints secrets in (issue: "secrets of a Forgejo shop"):
+/// each a realistic line with fresh random values, and the pieces that must not survive.
+/// `n` characters drawn uniformly from `alphabet`, as a token generator draws them (proptest's
+/// regex strategy favours some characters, which no real token does).
+fn uniform(alphabet: &'static str, n: usize) -> impl Strategy<Value = String> {
+    let chars: Vec<char> = alphabet.chars().collect();
+    proptest::collection::vec(proptest::sample::select(chars), n).prop_map(String::from_iter)
+}
+
+const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn forgejo_shop_leaks() -> impl Strategy<Value = (String, Vec<String>)> {
+    let hex40 = || uniform("0123456789abcdef", 40);
+    let re = |r: &str| proptest::string::string_regex(r).expect("regex");
+    let password = || re("[A-Za-z][A-Za-z0-9!#%^*_+=~-]{7,15}");
+    prop_oneof![
+        hex40().prop_map(|t| (format!("+ git clone https://{t}@forge.example.org/acme/app.git"), vec![t])),
+        hex40().prop_map(|t| {
+            let last = t[32..].to_owned();
+            (format!("{{\"id\":7,\"name\":\"ci\",\"sha1\":\"{t}\",\"token_last_eight\":\"{last}\",\"scopes\":[\"write:repository\"]}}"), vec![t])
+        }),
+        hex40().prop_map(|t| {
+            let last = t[32..].to_owned();
+            (format!("{{\n  \"id\": 7,\n  \"name\": \"ci\",\n  \"sha1\": \"{t}\",\n  \"token_last_eight\": \"{last}\"\n}}"), vec![t])
+        }),
+        (prop_oneof![Just("FORGEJO_PAT"), Just("GITEA_TOKEN"), Just("FORGEJO_TOKEN"), Just("GH_PAT")], hex40())
+            .prop_map(|(k, t)| (format!("{k}={t}"), vec![t])),
+        (prop_oneof![Just("DB_PASS"), Just("SMTP_PASS"), Just("REDIS_PWD"), Just("GCP_CREDENTIALS"), Just("PGPASSWORD"), Just("MYSQL_ROOT_PASSWORD")], re("[a-z]{5,8}[0-9]{2,3}"))
+            .prop_map(|(k, v)| (format!("export {k}={v}"), vec![v])),
+        hex40().prop_map(|t| (format!("Using token {t}"), vec![t])),
+        uniform(B64URL, 40).prop_filter("letters and digits", |t| t.bytes().any(|b| b.is_ascii_digit()) && t.bytes().any(|b| b.is_ascii_alphabetic()))
+            .prop_map(|t| (format!("[wrangler:debug] using API token {t}"), vec![t])),
+        uniform(B64URL, 93).prop_map(|s| {
+            let encoded = format!("sk%2Dant%2Dapi03%2D{s}");
+            (format!("GET https://proxy.example.com/v1?key={encoded}&x=1"), vec![encoded, s])
+        }),
+        password().prop_map(|p| (format!("+ mysql -uapp -p{p} -h db.internal app_test"), vec![p])),
+        password().prop_map(|p| (format!("+ sshpass -p '{p}' ssh deploy@10.0.0.7"), vec![p])),
+        password().prop_map(|p| (format!("+ docker login -u ci -p {p} registry.example.com"), vec![p])),
+        password().prop_map(|p| (format!("+ curl -sS -u deploy:{p} https://nexus.example.com/repo"), vec![p])),
+        password().prop_map(|p| (format!("+ ./migrate --password={p} --host db"), vec![p])),
+        uniform(ALNUM, 24).prop_map(|t| (format!("+ forgejo-cli --token {t} release create"), vec![t])),
+        (password(), re("[A-Za-z0-9]{6}")).prop_map(|(a, b)| {
+            let p = format!("{a}@{b}");
+            (format!("fatal: unable to access 'https://ci:{p}@git.example.com/o/r.git/'"), vec![p])
+        }),
+        ("[A-Z2-7]{16}", uniform(B64, 40)).prop_filter("mixed case and digits", |(_, k)| {
+            k.bytes().any(|b| b.is_ascii_digit()) && k.bytes().any(|b| b.is_ascii_uppercase()) && k.bytes().any(|b| b.is_ascii_lowercase())
+        }).prop_map(|(id, key)| {
+            let id = format!("AKIA{id}");
+            (format!("aws creds: {id} {key}"), vec![id, key])
+        }),
+    ]
+}
+
+/// Hand-made: the keys of an add-mask value, wherever and however it is written.
+#[test]
+fn add_mask_values_are_masked_everywhere_in_every_form() {
+    let value = "Zq7-pl@in words!";
+    let text = format!(
+        "::add-mask::{value}\nconnecting with {value}\nbasic {b64}\nurl ?p={pct}\njson {{\"p\":\"{json}\"}}\n",
+        b64 = known_values::base64_inner(value.as_bytes(), 0),
+        pct = known_values::percent_encoded(value),
+        json = known_values::json_escaped(value),
+    );
+    let (out, count) = redact(&text);
+    assert_eq!(count, 5, "{out}");
+    assert_eq!(out.matches("[REDACTED:add-mask]").count(), 5, "{out}");
+    assert_gone(&out, value);
+    assert_gone(&out, &known_values::percent_encoded(value));
+    // A value inside a longer base64 string, at any alignment.
+    for prefix in ["", "u:", "us:", "use:"] {
+        let line = format!(
+            "::add-mask::{value}\nAuthorization: Basic {}",
+            base64_full(format!("{prefix}{value}").as_bytes())
+        );
+        let (out, _) = redact(&line);
+        assert!(
+            !out.contains(&known_values::base64_inner(
+                value.as_bytes(),
+                prefix.len() % 3
+            )),
+            "{out}"
+        );
+    }
+    // Too short to mask, and a mask line that holds a placeholder, change nothing else.
+    let (out, count) = redact("::add-mask::abc\nabc abc\n::add-mask::***\n");
+    assert_eq!(
+        (out.as_str(), count),
+        ("::add-mask::abc\nabc abc\n::add-mask::***\n", 0)
+    );
+}
+
+/// Standard base64 with padding, for the test above.
+fn base64_full(bytes: &[u8]) -> String {
+    let mut out = known_values::base64_inner(bytes, 0);
+    let rem = bytes.len() % 3;
+    if rem > 0 {
+        let mut last = bytes.get(bytes.len() - rem..).unwrap_or_default().to_vec();
+        last.resize(3, 0);
+        let chunk = known_values::base64_inner(&last, 0);
+        out.push_str(chunk.get(..=rem).unwrap_or_default());
+        out.push_str(&"=".repeat(3 - rem));
+    }
+    out
+}
+
+#[test]
+fn a_percent_encoded_secret_is_matched_decoded_and_redacted_encoded() {
+    let (out, count) = redact("url=https://ci:p%40ss%2Dw0rd@git.example.com/o/r.git q=a%20b");
+    assert_eq!(
+        out,
+        "url=https://ci:[REDACTED:url-credentials]@git.example.com/o/r.git q=a%20b"
+    );
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn key_words_that_describe_a_secret_are_not_secrets() {
+    for key in [
+        "token_type",
+        "PASSWORD_MIN_LENGTH",
+        "TOKEN_EXPIRES_IN",
+        "tokenExpiresIn",
+        "password-stdin",
+        "a.db_secret.data.region",
+    ] {
+        assert!(is_descriptive_key(key), "{key}");
+    }
+    for key in [
+        "GITHUB_TOKEN",
+        "db_password",
+        "clientSecret",
+        "FORGEJO_PAT",
+        "token_last_eight",
+        "spring.datasource.password",
+    ] {
+        assert!(!is_descriptive_key(key), "{key}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(1024)))]
+
+    #[test]
+    fn no_piece_of_a_forgejo_shop_secret_survives(
+        leaks in proptest::collection::vec(forgejo_shop_leaks(), 1..4),
+        keep in proptest::sample::select(SURVIVORS),
+    ) {
+        // One to three placements on one line: every secret on it is found.
+        let line = leaks.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(" ; ");
+        let text = format!("{keep}\n{line}\n{keep}\n");
+        let (out, count) = redact(&text);
+        for (_, secrets) in &leaks {
+            for secret in secrets {
+                assert_gone(&out, secret);
+            }
+        }
+        prop_assert!(count >= leaks.len());
+        prop_assert!(out.starts_with(&format!("{keep}\n")) && out.ends_with(&format!("\n{keep}\n")), "{:?}", out);
+        prop_assert_eq!(out.matches('\n').count(), text.matches('\n').count());
+        prop_assert_eq!(redact(&out), (out.clone(), 0));
+    }
 
     #[test]
     fn scanning_only_the_keyword_lines_finds_what_a_whole_text_scan_finds(text in keyword_soup()) {

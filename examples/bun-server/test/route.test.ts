@@ -123,19 +123,23 @@ describe('POST /internal/ci-log', () => {
     expect(await h.store.logsFor(REPO, sha)).toEqual([])
   })
 
-  test('secrets are redacted before storage and only their count is logged', async () => {
+  test('secrets are redacted before storage, ::add-mask:: values too, and only the counts are logged', async () => {
     const lines: string[] = []
     const logged = startHarness((level, msg, fields) => { lines.push(JSON.stringify({ level, msg, ...fields })) })
     try {
       const secret = 'ghp_' + 'Zq8GOhvog04mTe83V7jE5FY8j5UcxkZNC2kg'
-      const res = await logged.post(JSON.stringify(payload({ log_tail: `\u001b[1mexport GITHUB_TOKEN=${secret}\u001b[0m\r\n` })))
+      // What the step script masked before posting is counted apart from what citail redacts.
+      const declared = 'wq9-declared-Value'
+      const log = `\u001b[1mexport GITHUB_TOKEN=${secret}\u001b[0m\r\nuse [REDACTED:workflow-secret] and [REDACTED:workflow-secret]\n::add-mask::${declared}\nsaw ${declared}\n`
+      const res = await logged.post(JSON.stringify(payload({ log_tail: log })))
       expect(res.status).toBe(201)
-      expect(((await res.json()) as { redactions: number }).redactions).toBe(1)
+      expect(await res.json()).toMatchObject({ redactions: 3, masked_at_source: 2 })
       const [row] = await logged.store.logsFor(REPO, SHA)
-      expect(row!.log_tail).toBe('export GITHUB_TOKEN=[REDACTED:github-token]\n')
+      expect(row!.log_tail).toBe('export GITHUB_TOKEN=[REDACTED:github-token]\nuse [REDACTED:workflow-secret] and [REDACTED:workflow-secret]\n::add-mask::[REDACTED:add-mask]\nsaw [REDACTED:add-mask]\n')
       const stored = lines.find((l) => l.includes('ci-log stored'))!
-      expect(JSON.parse(stored).redactions).toBe(1)
+      expect(JSON.parse(stored)).toMatchObject({ redactions: 3, masked_at_source: 2 })
       expect(lines.join('\n')).not.toContain(secret)
+      expect(lines.join('\n')).not.toContain(declared)
     } finally {
       await logged.stop()
     }

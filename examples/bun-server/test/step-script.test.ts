@@ -3,7 +3,7 @@
 // whose fields are exactly what it was given (or sends nothing).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -12,7 +12,7 @@ const SHA = 'ab'.repeat(20)
 const TOKEN = 't'.repeat(40)
 const MAX_BYTES = 61440
 /** What the script runs besides jq and python3. */
-const TOOLS = ['bash', 'curl', 'mktemp', 'wc', 'tail', 'head', 'od', 'tr', 'sed', 'mv', 'cat', 'rm']
+const TOOLS = ['bash', 'curl', 'mktemp', 'wc', 'tail', 'head', 'od', 'tr', 'sed', 'mv', 'cat', 'rm', 'grep']
 
 let dir: string
 let server: ReturnType<typeof Bun.serve>
@@ -74,6 +74,15 @@ async function post(builder: 'jq' | 'python3', stepId: string, log: Uint8Array |
   // Valid UTF-8 and valid JSON, or nothing at all.
   const body = raw === null ? null : (JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) as Record<string, unknown>)
   return { status, stderr, body }
+}
+
+function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex')
+}
+
+/** Percent-encoding of every byte but `A-Z a-z 0-9 - _ . ~` (Python's `quote(v, safe="")`). */
+function percentStrict(value: string): string {
+  return encodeURIComponent(value).replace(/[!*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 const MARKERS = ['pwned-1', 'pwned-2', 'pwned-3', 'pwned-4', 'pwned-5', 'pwned-6']
@@ -138,6 +147,79 @@ for (const builder of ['jq', 'python3'] as const) {
       expect(Buffer.byteLength(tail)).toBeGreaterThan(MAX_BYTES - 100)
       expect(log.endsWith(tail)).toBe(true)
       expect(log[log.length - tail.length - 1]).toBe('\n')
+    })
+
+    test('the workflow\'s secrets are masked as is, per line, in base64, percent-encoded and JSON-escaped', async () => {
+      const secret = `Zq7"pl@in/${randomHex(6)}!`
+      const runtime = `rt-${randomHex(12)}`
+      const multi = `-----BEGIN KEY-----\nline-one-${randomHex(8)}\nline-two-${randomHex(8)}`
+      const [one, two] = multi.split('\n').slice(1) as [string, string]
+      const log = [
+        `connect ${secret}`,
+        `Authorization: Basic ${Buffer.from(`user:${secret}`).toString('base64')}`,
+        `GET /login?p=${encodeURIComponent(secret)}&strict=${percentStrict(secret)}`,
+        `json ${JSON.stringify({ p: secret })}`,
+        `fetched ${runtime} at run time; a key: ${one} then ${two}`,
+        'short ab and abc stay, and so does ***',
+      ].join('\n') + '\n'
+      const secrets = JSON.stringify({ API_PASSWORD: secret, SHORT: 'ab', KEY: multi, NUM: 7 })
+      const sent = await post(builder, 'test', log, { CI_LOG_SECRETS: secrets, FETCHED: runtime, CI_LOG_MASK_VARS: 'FETCHED, UNSET_VAR' })
+      const tail = sent.body?.log_tail as string
+      for (const piece of [secret, runtime, one, two, encodeURIComponent(secret), percentStrict(secret), JSON.stringify(secret).slice(1, -1)]) {
+        expect(tail).not.toContain(piece)
+      }
+      // Not even the base64 characters that depend on the secret alone.
+      expect(tail).not.toContain(Buffer.from(`user:${secret}`).toString('base64').slice(8, 20))
+      expect(tail).toContain('connect [REDACTED:workflow-secret]\n')
+      expect(tail).toContain('short ab and abc stay, and so does ***')
+      expect(sent.stderr).toMatch(/\d+ value\(s\) masked/)
+      for (const piece of [secret, runtime, one]) expect(sent.stderr).not.toContain(piece)
+    })
+
+    test('values the log declares with ::add-mask:: are masked everywhere, the declaration too', async () => {
+      const value = `mask-${randomHex(10)}`
+      const filler = 'x'.repeat(100) + '\n'
+      // The declaration sits far above the part that is sent; the value shows in it.
+      const log = `::add-mask::${value}\r\n` + filler.repeat(800) + `deploy with ${value}\n${Buffer.from(value).toString('base64')}\n`
+      const sent = await post(builder, 'test', log)
+      const tail = sent.body?.log_tail as string
+      expect(tail).not.toContain(value)
+      expect(tail).not.toContain(Buffer.from(value).toString('base64').slice(0, 12))
+      expect(tail).toContain('deploy with [REDACTED:add-mask]\n')
+      const short = await post(builder, 'test', '::add-mask::abc\nabc\n')
+      expect(short.body?.log_tail).toBe('::add-mask::abc\nabc\n')
+    })
+
+    test('an empty or malformed secrets list is reported by its type and the post still goes out', async () => {
+      for (const [given, said] of [['', null], ['{"a": ', 'not JSON'], ['"just-a-string"', 'string'], ['42', 'number'], ['[]', null]] as const) {
+        const sent = await post(builder, 'test', 'boom just-a-string\n', { CI_LOG_SECRETS: given })
+        expect(sent.status).toBe(0)
+        expect(sent.body?.log_tail).toBe('boom just-a-string\n')
+        if (said === null) expect(sent.stderr).not.toContain('CI_LOG_SECRETS')
+        else expect(sent.stderr).toContain(`CI_LOG_SECRETS is not a JSON object or array (it is: ${said})`)
+        expect(sent.stderr).toContain('post-ci-log: sent the tail')
+      }
+    })
+
+    test('no secret value is ever an argument of a process the script starts', async () => {
+      const secret = `argv-${randomHex(16)}`
+      const logged = join(dir, `argv-${builder}.log`)
+      const shims = join(dir, `shims-${builder}`)
+      mkdirSync(shims, { recursive: true })
+      const base = builder === 'jq' ? process.env.PATH! : pythonOnlyPath
+      for (const tool of ['jq', 'python3', 'curl', 'grep', 'sed', 'tail', 'cat', 'wc', 'head', 'tr', 'od', 'mv', 'mktemp', 'rm']) {
+        const real = execFileSync('bash', ['-c', `PATH='${base}' command -v ${tool} || true`], { encoding: 'utf8' }).trim()
+        if (real === '') continue
+        writeFileSync(join(shims, tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >> '${logged}'\nexec '${real}' "$@"\n`, { mode: 0o755 })
+      }
+      writeFileSync(logged, '')
+      const sent = await post(builder, 'test', `::add-mask::${secret}-declared\nuse ${secret}\n`, {
+        CI_LOG_SECRETS: JSON.stringify([secret]), PATH: `${shims}:${base}`,
+      })
+      expect(sent.body?.log_tail).toBe('::add-mask::[REDACTED:add-mask]\nuse [REDACTED:workflow-secret]\n')
+      const argv = readFileSync(logged, 'utf8')
+      expect(argv).toContain(builder === 'jq' ? 'jq ' : 'python3 ')
+      expect(argv).not.toContain(secret)
     })
 
     test('an empty log is sent as an empty tail', async () => {

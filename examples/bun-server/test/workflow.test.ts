@@ -42,7 +42,9 @@ test('the mirror step, run as written, posts the failed steps and only those', a
     copyFileSync(join(FORGEJO, 'post-ci-log.sh'), join(work, '.forgejo', 'post-ci-log.sh'))
     const logs = join(work, 'ci-logs')
     mkdirSync(logs)
-    for (const step of checks) writeFileSync(join(logs, `${step.id}.log`), `${step.id}: error: it broke\n`)
+    // A secret with no recognisable shape, as the workflow holds it: only masking by value finds it.
+    const shapeless = 'q7Lw-no-shape-Zt2'
+    for (const step of checks) writeFileSync(join(logs, `${step.id}.log`), `${step.id}: error: it broke with ${shapeless}\n`)
     const outcomes: Record<string, string> = {}
     for (const step of checks) {
       outcomes[`OUTCOME_${step.id?.replaceAll('-', '_')}`] = step.id === 'typecheck' || step.id === 'test' ? 'failure' : 'success'
@@ -52,6 +54,8 @@ test('the mirror step, run as written, posts the failed steps and only those', a
       env: {
         PATH: process.env.PATH, CI_LOGS: logs, CI_LOG_URL: h.url, CI_LOG_TOKEN: h.token, CI_LOG_HEAD_SHA: HEAD,
         GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: '77', GITHUB_JOB: 'check', ...outcomes,
+        // What `${{ toJSON(secrets) }}` gives the step.
+        CI_LOG_SECRETS: JSON.stringify({ CI_LOG_TOKEN: h.token, FORGEGRAPH_TOKEN: shapeless }),
       },
       stdout: 'ignore', stderr: 'pipe',
     })
@@ -60,7 +64,9 @@ test('the mirror step, run as written, posts the failed steps and only those', a
     clearTimeout(timer)
     expect(status).toBe(0)
     const stored = (await h.store.logsFor(REPO, HEAD)).map((row) => [row.step_name, row.log_tail])
-    expect(stored.sort()).toEqual([['test', 'test: error: it broke\n'], ['typecheck', 'typecheck: error: it broke\n']])
+    const masked = 'error: it broke with [REDACTED:workflow-secret]\n'
+    expect(stored.sort()).toEqual([['test', `test: ${masked}`], ['typecheck', `typecheck: ${masked}`]])
+    expect(mirror?.env?.CI_LOG_SECRETS).toBe('${{ toJSON(secrets) }}')
     expect(stderr).not.toContain(h.token)
   } finally {
     rmSync(work, { recursive: true, force: true })

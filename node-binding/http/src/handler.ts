@@ -168,7 +168,9 @@ async function storeCiLog(req: Request, deps: Deps): Promise<Response> {
     deps.log('info', 'ci-log stored', {
       repo, head_sha: body.head_sha, step: body.step_name, id: result.id,
       bytes: result.stored_bytes, truncated: result.truncated, replaced: result.replaced,
-      redactions: result.redactions, // a count only: the secrets themselves are gone
+      // Counts only, the secrets themselves are gone: what the step script masked before
+      // posting, and what citail's rules redacted on ingest.
+      masked_at_source: result.masked_at_source, redactions: result.redactions,
     })
     return json(201, result)
   } catch (err) {

@@ -70,8 +70,9 @@ node_modules/.bin/bun examples/bench/compare.ts --quick > /dev/null
 step "fuzz smoke: every cargo-fuzz target for 20 s (scripts/fuzz-smoke.sh)"
 bash scripts/fuzz-smoke.sh 20
 
-step "Rust examples: ingest-fixtures; recovery-time, growth and memory in quick mode"
+step "Rust examples: ingest-fixtures, redaction-census (no false positive on the fixture logs); recovery-time, growth and memory in quick mode"
 cargo run --locked --quiet -p citail-examples --bin ingest-fixtures > /dev/null
+cargo run --locked --quiet -p citail-examples --bin redaction-census -- --quiet | tail -1
 cargo run --locked --quiet -p citail-examples --bin recovery-time -- --quick > /dev/null
 cargo run --locked --quiet -p citail-examples --bin growth -- --quick > /dev/null
 cargo run --locked --quiet -p citail-examples --bin memory -- --quick > /dev/null

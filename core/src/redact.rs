@@ -104,8 +104,13 @@ struct CompiledRule {
     key_groups: Vec<usize>,
 }
 
-/// The rule index that stands for `::add-mask::` values in a span.
+/// The rule index that stands for `::add-mask::` values in a span, and the gate's index for
+/// the `::add-mask::` keyword.
 const ADD_MASK_RULE: usize = usize::MAX;
+/// Which extra passes a text needs, as the keyword gate saw it.
+struct Passes {
+    add_mask: bool,
+}
 
 /// Largest compiled program of a custom pattern.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -164,9 +169,11 @@ impl Redactor {
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-        self.find_spans(text, &mut spans);
+        let passes = self.find_spans(text, &mut spans);
         self.find_percent_encoded(text, &mut spans);
-        find_declared_values(text, &mut spans);
+        if passes.add_mask {
+            find_declared_values(text, &mut spans);
+        }
         if spans.is_empty() {
             return Redacted {
                 text: Cow::Borrowed(text),
@@ -214,10 +221,14 @@ impl Redactor {
         self.rules.get(rule).map_or("secret", |r| r.name.as_str())
     }
 
-    /// Pushes `(start, end, rule)` for every secret the rules find in `text`.
-    fn find_spans(&self, text: &str, spans: &mut Vec<(usize, usize, usize)>) {
+    /// Pushes `(start, end, rule)` for every secret the rules find in `text`; says which extra
+    /// passes the text needs.
+    fn find_spans(&self, text: &str, spans: &mut Vec<(usize, usize, usize)>) -> Passes {
         let mut hits: Vec<(usize, usize)> = Vec::new();
         self.keywords.find(text, &mut hits);
+        let passes = Passes {
+            add_mask: hits.iter().any(|&(r, _)| r == ADD_MASK_RULE),
+        };
         for (index, rule) in self.rules.iter().enumerate() {
             let mut own = hits.iter().filter(|&&(r, _)| r == index).map(|&(_, at)| at);
             if rule.always || (!rule.lines_only && own.next().is_some()) {
@@ -238,6 +249,7 @@ impl Redactor {
                 scanned_to = end;
             }
         }
+        passes
     }
 
     /// Scans each line that holds a printable-ASCII percent escape again, decoded, and pushes
@@ -254,7 +266,8 @@ impl Redactor {
                 continue;
             };
             let mut found = Vec::new();
-            self.find_spans(&view.text, &mut found);
+            // The decoded view's own extra passes are not run: no recursion.
+            let _ = self.find_spans(&view.text, &mut found);
             for (s, e, rule) in found {
                 if let Some((s, e)) = view.original(s, e) {
                     spans.push((start + s, start + e, rule));
@@ -288,6 +301,9 @@ impl Redactor {
         for (index, pattern) in custom.iter().enumerate() {
             rules.push(compile_custom(index, pattern)?);
         }
+        // The `::add-mask::` pass rides on the same gate: no text search of its own. (Percent
+        // escapes do not: two-byte keywords such as `%2` cost the automaton its prefilter.)
+        keywords.push(("::add-mask::", ADD_MASK_RULE));
         Ok(Redactor {
             rules,
             keywords: KeywordGate::new(&keywords)?,

@@ -14,8 +14,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 pub(crate) struct KeywordGate {
     /// Leftmost-first automaton over `keywords`.
     finder: AhoCorasick,
-    /// `(keyword, rule)`: lower-case ASCII keyword and the index of the rule it gates.
-    keywords: Vec<(Vec<u8>, usize)>,
+    /// Each distinct lower-case ASCII keyword once, with the indices of the rules it gates.
+    /// Distinct keywords keep the automaton small: past 64 patterns it loses its SIMD
+    /// prefilter, and every rule sharing `token` or `://` would otherwise add a copy.
+    keywords: Vec<(Vec<u8>, Vec<usize>)>,
 }
 
 impl KeywordGate {
@@ -32,16 +34,20 @@ impl KeywordGate {
                 "redaction keyword {bad:?} is not lower-case ASCII"
             )));
         }
+        let mut distinct: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        for (keyword, rule) in keywords {
+            match distinct.iter_mut().find(|(k, _)| k == keyword.as_bytes()) {
+                Some((_, rules)) => rules.push(*rule),
+                None => distinct.push((keyword.as_bytes().to_vec(), vec![*rule])),
+            }
+        }
         let finder = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(keywords.iter().map(|(k, _)| k))
+            .build(distinct.iter().map(|(k, _)| k))
             .map_err(|e| Error::corrupt(format!("keyword automaton: {e}")))?;
         Ok(KeywordGate {
             finder,
-            keywords: keywords
-                .iter()
-                .map(|(k, rule)| (k.as_bytes().to_vec(), *rule))
-                .collect(),
+            keywords: distinct,
         })
     }
 
@@ -62,9 +68,9 @@ impl KeywordGate {
                 break;
             };
             let rest = haystack.get(found.start()..).unwrap_or_default();
-            for (keyword, rule) in &self.keywords {
+            for (keyword, rules) in &self.keywords {
                 if rest.starts_with(keyword) {
-                    hits.push((*rule, found.start()));
+                    hits.extend(rules.iter().map(|&rule| (rule, found.start())));
                 }
             }
             at = found.start() + 1;

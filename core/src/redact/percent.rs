@@ -19,6 +19,13 @@ impl Decoded {
     /// The view of `line`, or `None` when it holds no escape to decode.
     pub(crate) fn of(line: &str) -> Option<Decoded> {
         let bytes = line.as_bytes();
+        // Most lines with a `%` hold a percentage, not an escape: look before allocating.
+        if !line
+            .match_indices('%')
+            .any(|(at, _)| escape_at(bytes, at).is_some())
+        {
+            return None;
+        }
         let mut text = Vec::with_capacity(bytes.len());
         let mut origin = Vec::with_capacity(bytes.len() + 1);
         let mut at = 0;

@@ -294,20 +294,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
     },
     Rule {
         name: "password-assignment",
-        keywords: &[
-            "passw",
-            "passphrase",
-            "credential",
-            "_pass",
-            "-pass",
-            ".pass",
-            "_pwd",
-            "-pwd",
-            ".pwd",
-            "_pat",
-            "-pat",
-            ".pat",
-        ],
+        keywords: &["pass", "pwd", "credential", "_pat", "-pat", ".pat"],
         // As `secret-assignment`, for keys that name a password, with any value of 3+
         // characters that is not plainly something else (see `Check::Password`).
         pattern: concat!(
@@ -338,7 +325,7 @@ pub(crate) const BUILTIN: &[Rule] = &[
     },
     Rule {
         name: "token-phrase",
-        keywords: &["token", "secret", "password", "passphrase", "api"],
+        keywords: &["token", "secret", "pass", "api"],
         // A token named in prose rather than assigned: `Using token <hex>`, `using API token
         // <40 chars>`, `the secret is <value>`. 20+ characters with letters and digits.
         pattern: r#"(?i)(?-u:\b)(?:token|secret|password|passphrase|api[ _-]?key)[ \t]+(?:is[ \t]+)?["'`]?(?P<secret>[A-Za-z0-9_-][A-Za-z0-9_+/=.~-]{19,})"#,

@@ -62,7 +62,7 @@ export function defineSpec({ describe, test }) {
     test('round trip, sync and async', async () => {
       const store = fresh()
       const a = store.ingestSync(payload(), { createdAt: T0 + 1_000 })
-      assert.deepEqual(a, { id: 1, created_at: T0 + 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, superseded: false, redactions: 0, highlights: 1 })
+      assert.deepEqual(a, { id: 1, created_at: T0 + 1_000, stored_bytes: 38, stored_lines: 2, truncated: false, replaced: false, superseded: false, redactions: 0, masked_at_source: 0, highlights: 1 })
       const b = await store.ingest(payload({ step_name: 'lint', log_tail: 'lint failed' }), { createdAt: T0 + 2_000 })
       assert.equal(b.id, 2)
       const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: T0 + 3_000 })
@@ -373,6 +373,13 @@ export function defineSpec({ describe, test }) {
       assert.equal(result.redactions, 1)
       const [row] = store.logsForSync('acme/widgets', SHA, { now: T0 + 1 })
       assert.equal(row.log_tail, `npm ERR! fetch 100%\nGITHUB_TOKEN=[REDACTED:github-token]\nHEAD is now at ${SHA}\n`)
+      // What the step script masked before posting is counted apart; ::add-mask:: values are
+      // redacted wherever they occur.
+      const masked = await store.ingest(payload({ step_name: 'deploy', log_tail: '::add-mask::hunter2-pw\nuse hunter2-pw with [REDACTED:workflow-secret]\n' }), { createdAt: T0 + 2 })
+      assert.equal(masked.masked_at_source, 1)
+      assert.equal(masked.redactions, 2)
+      const deploy = store.logsForSync('acme/widgets', SHA, { now: T0 + 2 }).find((r) => r.step_name === 'deploy')
+      assert.equal(deploy.log_tail, '::add-mask::[REDACTED:add-mask]\nuse [REDACTED:add-mask] with [REDACTED:workflow-secret]\n')
       store.close()
     })
 

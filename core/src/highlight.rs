@@ -1,7 +1,9 @@
 //! Failure highlights: the lines of a whole posted log that say why the step failed, kept with
 //! the row even when they sit far above the stored tail.
 
+mod companions;
 mod matcher;
+mod prefix;
 mod rules;
 
 pub use matcher::{MatcherPattern, ProblemMatcher};
@@ -121,9 +123,16 @@ impl Highlighter {
     ///
     /// Guarantees:
     /// - each highlight's `text` is a line of `text` (or its first
-    ///   [`MAX_HIGHLIGHT_LINE_BYTES`] bytes), and `line` is its 1-based line number;
+    ///   [`MAX_HIGHLIGHT_LINE_BYTES`] bytes), less the runner prefix most of the text's lines
+    ///   carry (`gh run view --log` columns, act's `[wf/job] |`, docker compose's `svc |`,
+    ///   BuildKit's `#N 1.23`; see `highlight/prefix.rs`), and `line` is its 1-based line number;
+    /// - a line that only announces what follows brings those lines, bounded: a panic's location
+    ///   its message, a `Failures:` heading its items, an `exit code` line the line above it
+    ///   (see `highlight/companions.rs`);
     /// - highlights are in increasing line order, and no two have the same text: a repeated line
-    ///   is one highlight whose `repeats` counts it;
+    ///   is one highlight whose `repeats` counts it, at its first line; lines that differ only
+    ///   in their numbers or progress marks (`3 tests, 1 failure`, `pkg ··✖✖`) are one too, shown
+    ///   as the latest of them, which says the most;
     /// - a line reporting a pass (`✓`, `✔`, `PASS`, `... ok`) or a warning (`warning:`,
     ///   `::warning`) is never one, whatever else it says;
     /// - over the caps, the first and the last highlights are kept (the first errors usually
@@ -138,6 +147,8 @@ impl Highlighter {
     /// ```
     #[must_use]
     pub fn find(&self, text: &str, max_lines: usize, max_bytes: usize) -> Vec<Highlight> {
+        let view = prefix::strip(text);
+        let text: &str = &view;
         let mut lines: Vec<(usize, &str)> = Vec::new();
         if let Some(builtin) = BUILTIN.as_ref() {
             collect_builtin(builtin, text, &mut lines);
@@ -154,7 +165,11 @@ impl Highlighter {
             lines.sort_by_key(|&(number, _)| number);
             lines.dedup_by_key(|&mut (number, _)| number);
         }
-        cap(collapse(lines), max_lines, max_bytes)
+        let lines = companions::add(text, lines);
+        let mut found = collapse(lines);
+        // A group shown as its latest variant may now stand after a later group's first line.
+        found.sort_by_key(|h| h.line);
+        cap(found, max_lines, max_bytes)
     }
 }
 
@@ -200,24 +215,49 @@ fn collect_builtin<'a>(builtin: &Builtin, text: &'a str, out: &mut Vec<(usize, &
     }
 }
 
-/// One highlight per distinct line text, at its first occurrence, counting repeats.
+/// One highlight per distinct line text, at its first occurrence, counting repeats. Lines that
+/// differ only in their digits and progress marks (`3 tests, 1 failure` and `4 tests, 1
+/// failure`) count as one, shown as the latest variant: a counter's last value says the most.
 fn collapse(lines: Vec<(usize, &str)>) -> Vec<Highlight> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<Highlight> = Vec::new();
     for (number, line) in lines {
         let text = clip(line.trim_end());
-        if let Some(&index) = seen.get(text) {
+        let key = without_counters(text);
+        if let Some(&index) = seen.get(&key) {
             if let Some(h) = out.get_mut(index) {
                 h.repeats = h.repeats.saturating_add(1);
+                if h.text != text {
+                    text.clone_into(&mut h.text);
+                    h.line = u64::try_from(number).unwrap_or(u64::MAX);
+                }
             }
             continue;
         }
-        seen.insert(text, out.len());
+        seen.insert(key, out.len());
         out.push(Highlight {
             line: u64::try_from(number).unwrap_or(u64::MAX),
             text: text.to_owned(),
             repeats: 1,
         });
+    }
+    out
+}
+
+/// `text` with every run of ASCII digits and progress marks (`·✖↷✓✔`) as one `#`.
+fn without_counters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() || matches!(c, '·' | '✖' | '↷' | '✓' | '✔') {
+            if !in_run {
+                out.push('#');
+            }
+            in_run = true;
+        } else {
+            out.push(c);
+            in_run = false;
+        }
     }
     out
 }

@@ -14,6 +14,20 @@ import { ROUTE_PATH, startServer } from './src/server'
 const REPO = 'acme/widgets'
 const SHA = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00'
 const STEPS = ['setup', 'typecheck', 'lint', 'fmt-check', 'test']
+/**
+ * Fixture logs whose excerpt shows no failure: a passing run, or a cut that ends before the
+ * failure. Posted as failed steps they would teach the agent the wrong picture, so the demo
+ * leaves them out and says so.
+ */
+const NO_FAILURE_SHOWN: Record<string, string> = {
+  'jenkins-ansicolor__testlog-long.log': 'ends with Finished: SUCCESS',
+  'rust-log-analyzer__test_missing_line.txt': 'a checkout excerpt, before any step ran',
+  'terminal-to-html__docker-pull.sh.raw': 'a docker push in progress',
+  'terminal-to-html__huge-line.sh.raw': 'one long line of output, no failure',
+  'terminal-to-html__npm.sh.raw': 'npm install in progress',
+  'terminal-to-html__playwright.sh.raw': '7 passed, 1 skipped',
+  'xeus-lean__docker-build.log': 'cut off while apt-get still ran',
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'citail-demo-'))
 const token = randomBytes(32).toString('hex')
@@ -31,8 +45,10 @@ const running = startServer(
 )
 
 try {
-  const fixtures = loadFixtures()
-  console.log(`posting ${fixtures.length} fixture logs to ${running.url}${ROUTE_PATH}`)
+  const all = loadFixtures()
+  const fixtures = all.filter((f) => !(f.name in NO_FAILURE_SHOWN))
+  console.log(`posting the ${fixtures.length} fixture logs that show a failure to ${running.url}${ROUTE_PATH}`)
+  for (const f of all) if (f.name in NO_FAILURE_SHOWN) console.log(`  not posted: ${f.name} (${NO_FAILURE_SHOWN[f.name]})`)
   for (const [i, fixture] of fixtures.entries()) {
     // Each fixture becomes the failed step of its own run, so the prompt shows them all.
     const body = {

@@ -85,6 +85,48 @@ pub(crate) const RULES: &[(&str, &str)] = &[
         r"(?i:exit(?:ed)?(?: with)? (?:status|code) [1-9][0-9]{0,3}|exitcode '[1-9][0-9]{0,3}')",
     ),
     ("npm-error", r"^npm (?:ERR!|error) |^[0-9]{1,6} error "),
+    ("pnpm-error", r"ERR_PNPM_[A-Z_]{2,60}"),
+    // The shell and the system: `bash: line 1: wrangler: command not found`, `sh: 1: x: not
+    // found` is `command not found`'s dash spelling.
+    (
+        "shell-error",
+        r"command not found|: No such file or directory|^[ \t]*Killed(?:[ \t]|$)|: Permission denied",
+    ),
+    ("docker-daemon", r"Error response from daemon"),
+    // BuildKit's failed step, whatever prefix the line has: `#12 ERROR: process "/bin/sh -c npm
+    // ci" did not complete successfully: exit code: 1`.
+    (
+        "buildkit-error",
+        r"^#[0-9]{1,5} (?:[0-9]{1,6}\.[0-9]{1,3} )?ERROR:",
+    ),
+    // `path(line, col): error CS1002: …` (MSBuild), `path(line, col) Error: …` (Nim).
+    (
+        "paren-line-error",
+        r"^[ \t]*[^ \t\n(]{1,200}\([0-9]{1,7}(?:, ?[0-9]{1,5})?\):?[ \t]*(?i:error|fatal)(?-u:\b)",
+    ),
+    // Biome's diagnostic header names the file and the rule:
+    // `src/a.ts:8:60 lint/suspicious/noDebugger  FIXABLE  ━━━━━━`.
+    (
+        "biome-header",
+        r"^[^ \t\n]{1,200}(?::[0-9]{1,7}:[0-9]{1,5})?[ \t]+(?:lint|format|parse|assist|organizeImports)[/A-Za-z]*[ \t].*━━",
+    ),
+    // Prettier `--check`: the files it counts in `Code style issues found in 2 files`.
+    (
+        "prettier-check",
+        r"^\[warn\] (?:[^ \t\n]{1,200}\.[A-Za-z0-9]{1,8}[ \t]*$|Code style issues)",
+    ),
+    // gotestsum's `dots` format: a package whose row holds a failed test (`✖`).
+    (
+        "gotestsum-dots",
+        r"^[ \t]*(?:[0-9]{1,6}m?s[ \t]+)?[A-Za-z0-9_./-]{1,200} [·↷✖]*✖",
+    ),
+    // `cargo fmt --check` / `rustfmt --check`: each file it would change.
+    ("rustfmt-diff", r"^Diff in [^\n]{1,300} at line [0-9]{1,7}:"),
+    // A heading whose items follow it (see `companions.rs`).
+    (
+        "failure-heading",
+        r"^[ \t]*(?:Failures|Errors|Failed tests|Failing tests|failures)[ \t]*:[ \t]*$",
+    ),
     (
         "build-failed",
         r"Finished: FAILURE|BUILD FAILED|BUILD FAILURE|^\[ERROR\]|make(?:\[[0-9]{1,3}\])?: \*\*\*|marked build as failure",
@@ -154,6 +196,19 @@ pub(crate) const LITERALS: &[&str] = &[
     "npm ",
     // build-failed
     "make",
+    // pnpm-error
+    "err_pnpm",
+    // shell-error
+    "command not found",
+    "no such file",
+    "killed",
+    "permission denied",
+    // biome-header
+    "━━",
+    // prettier-check
+    "[warn]",
+    // rustfmt-diff
+    "diff in",
 ];
 
 /// Lines that look like a failure but report a pass or a warning.

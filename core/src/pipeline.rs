@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// ```
 /// let pipeline = citail::Pipeline::new(&citail::Options::default().max_lines(1))?;
 /// let out = pipeline.run("\u{1b}[32mok\u{1b}[0m\r\npassword=Tr0ub4dor-3x!Q\n");
-/// assert_eq!(out.tail, "password=[REDACTED:secret-assignment]\n");
+/// assert_eq!(out.tail, "password=[REDACTED:password-assignment]\n");
 /// assert_eq!((out.redactions, out.original_lines, out.truncated), (1, 2, true));
 /// # Ok::<(), citail::Error>(())
 /// ```

@@ -48,6 +48,8 @@ const RULES_DFA_BYTES: usize = 8 << 20;
 struct Builtin {
     rules: Regex,
     exclude: Regex,
+    /// Lines kept though `exclude` matches them ([`rules::ALWAYS`]).
+    always: Regex,
     /// Finds [`rules::LITERALS`] in lower-cased text: only lines holding one are searched.
     literals: AhoCorasick,
 }
@@ -59,6 +61,7 @@ static BUILTIN: LazyLock<Option<Builtin>> = LazyLock::new(|| {
             .build()
             .ok()?,
         exclude: Regex::new(&format!("(?m){}", rules::EXCLUDE)).ok()?,
+        always: Regex::new(rules::ALWAYS).ok()?,
         literals: AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(rules::LITERALS)
@@ -209,7 +212,7 @@ fn collect_builtin<'a>(builtin: &Builtin, text: &'a str, out: &mut Vec<(usize, &
         counted_to = start;
         let line = searched.get(start..).unwrap_or_default();
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if !builtin.exclude.is_match(line) {
+        if !builtin.exclude.is_match(line) || builtin.always.is_match(line) {
             out.push((line_number, line));
         }
     }

@@ -119,10 +119,11 @@ fn hand_checked_highlights() {
                 (126, "Finished: FAILURE"),
             ],
         ),
-        // go test -race: the failing test, the package verdict, the exit status.
+        // go test -race: the race report, the failing test, the package verdict, the exit status.
         (
             "go-junit-report__017-race.txt",
             &[
+                (4, "WARNING: DATA RACE"),
                 (40, "--- FAIL: TestRace (0.00s)"),
                 (43, "FAIL"),
                 (44, "exit status 1"),

@@ -44,6 +44,8 @@ pub(crate) const RULES: &[(&str, &str)] = &[
     // Test runners.
     ("test-fail", r"LEAD(?:FAIL|FAILED|ERROR)(?-u:\b)"),
     ("go-test-fail", r"--- FAIL: "),
+    // The race detector's report: the cause of a `-race` failure, though it says WARNING.
+    ("go-race", r"^[ \t]*WARNING: DATA RACE"),
     ("failed-word", r"(?-u:\b)FAILED(?-u:\b)"),
     (
         "failed-count",
@@ -209,7 +211,12 @@ pub(crate) const LITERALS: &[&str] = &[
     "[warn]",
     // rustfmt-diff
     "diff in",
+    // go-race
+    "data race",
 ];
+
+/// Lines that are highlights even though [`EXCLUDE`] matches them: warnings that are the cause.
+pub(crate) const ALWAYS: &str = r"^[ \t]*WARNING: DATA RACE";
 
 /// Lines that look like a failure but report a pass or a warning.
 pub(crate) const EXCLUDE: &str = r"[✓✔√]|^[ \t]*PASS(?-u:\b)|^[ \t]*--- PASS|::warning|##\[warning\]|^[ \t]*(?i:warning)(?:\[[^\]]*\])?:|\.\.\. ok$|^ok[ \t]";

@@ -68,6 +68,7 @@ const FAILURE_LINES: &[&str] = &[
         "  20ms testjson/internal/parallelfails ····✖✖✖✖✖✖✖✖",
         "Failures:",
         "Diff in /home/runner/work/app/src/lib.rs at line 12:",
+        "WARNING: DATA RACE",
 ];
 
 #[test]
@@ -297,7 +298,7 @@ fn whole_text_lines(text: &str) -> Vec<(usize, &str)> {
         counted_to = start;
         let line = &text[start..end];
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if !builtin.exclude.is_match(line) {
+        if !builtin.exclude.is_match(line) || builtin.always.is_match(line) {
             out.push((line_number, line));
         }
         from = end + 1;

@@ -196,7 +196,11 @@ fn highlights_come_before_the_tail_with_line_numbers_and_repeats() {
         block.contains("\n````\nL812"),
         "the fence outruns ``` in a highlight"
     );
-    assert!(block.find("L812").unwrap_or(usize::MAX) < block.find("Last 1 lines").unwrap_or(0));
+    // The highlight line itself, not the heading's `L812` example, comes before the tail's
+    // label (singular for one line).
+    let highlight = block.find("L812: error").expect("highlight shown");
+    let label = block.find("\nLast 1 line:\n").expect("label shown");
+    assert!(highlight < label);
 }
 
 #[test]
@@ -324,4 +328,21 @@ fn a_stored_field_cannot_forge_structure() {
             assert_eq!(fenced_contents(&block), vec!["boom\n".to_owned()]);
         }
     }
+}
+
+#[test]
+fn a_tail_that_is_not_the_whole_log_starts_at_a_line_that_shows_something() {
+    let mut log = row(1, "test", "\n\n  \nerror: boom\n\nexit 1\n");
+    log.original_lines = 300;
+    log.truncated = true;
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    assert_eq!(
+        fenced_contents(&block),
+        vec!["error: boom\n\nexit 1\n".to_owned()]
+    );
+    assert!(block.contains("\nLast 3 lines:\n"), "{block}");
+    // Every line blank: shown as stored (there is nothing better to show).
+    log.log_tail = "\n\n\n".into();
+    let block = render_prompt_block(&[log], usize::MAX);
+    assert_eq!(fenced_contents(&block), vec!["\n\n\n".to_owned()]);
 }

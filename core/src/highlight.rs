@@ -130,8 +130,7 @@ impl Highlighter {
     ///   carry (`gh run view --log` columns, act's `[wf/job] |`, docker compose's `svc |`,
     ///   BuildKit's `#N 1.23`; see `highlight/prefix.rs`), and `line` is its 1-based line number;
     /// - a line that only announces what follows brings those lines, bounded: a panic's location
-    ///   its message, a `Failures:` heading its items, an `exit code` line the line above it
-    ///   (see `highlight/companions.rs`);
+    ///   its message, a `Failures:` heading its items (see `highlight/companions.rs`);
     /// - highlights are in increasing line order, and no two have the same text: a repeated line
     ///   is one highlight whose `repeats` counts it, at its first line; lines that differ only
     ///   in their numbers or progress marks (`3 tests, 1 failure`, `pkg ··✖✖`) are one too, shown

@@ -100,17 +100,13 @@ struct CompiledRule {
     stops_at_url_host: bool,
     /// Capture groups named `secret…`: a rule with alternatives names one per alternative.
     secret_groups: Vec<usize>,
-    /// Capture groups named `key…`: the assignment's key, judged by [`is_descriptive_key`].
+    /// Capture groups named `key…`: the assignment's key, judged by [`key_holds_no_secret`].
     key_groups: Vec<usize>,
 }
 
 /// The rule index that stands for `::add-mask::` values in a span, and the gate's index for
 /// the `::add-mask::` keyword.
 const ADD_MASK_RULE: usize = usize::MAX;
-/// Which extra passes a text needs, as the keyword gate saw it.
-struct Passes {
-    add_mask: bool,
-}
 
 /// Largest compiled program of a custom pattern.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -169,9 +165,9 @@ impl Redactor {
     /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Redacted<'a> {
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-        let passes = self.find_spans(text, &mut spans);
+        let declares_masks = self.find_spans(text, &mut spans);
         self.find_percent_encoded(text, &mut spans);
-        if passes.add_mask {
+        if declares_masks {
             find_declared_values(text, &mut spans);
         }
         if spans.is_empty() {
@@ -221,14 +217,12 @@ impl Redactor {
         self.rules.get(rule).map_or("secret", |r| r.name.as_str())
     }
 
-    /// Pushes `(start, end, rule)` for every secret the rules find in `text`; says which extra
-    /// passes the text needs.
-    fn find_spans(&self, text: &str, spans: &mut Vec<(usize, usize, usize)>) -> Passes {
+    /// Pushes `(start, end, rule)` for every secret the rules find in `text`; returns whether
+    /// the gate saw `::add-mask::` in it.
+    fn find_spans(&self, text: &str, spans: &mut Vec<(usize, usize, usize)>) -> bool {
         let mut hits: Vec<(usize, usize)> = Vec::new();
         self.keywords.find(text, &mut hits);
-        let passes = Passes {
-            add_mask: hits.iter().any(|&(r, _)| r == ADD_MASK_RULE),
-        };
+        let declares_masks = hits.iter().any(|&(r, _)| r == ADD_MASK_RULE);
         for (index, rule) in self.rules.iter().enumerate() {
             let mut own = hits.iter().filter(|&&(r, _)| r == index).map(|&(_, at)| at);
             if rule.always || (!rule.lines_only && own.next().is_some()) {
@@ -249,7 +243,7 @@ impl Redactor {
                 scanned_to = end;
             }
         }
-        passes
+        declares_masks
     }
 
     /// Scans each line that holds a printable-ASCII percent escape again, decoded, and pushes
@@ -266,7 +260,7 @@ impl Redactor {
                 continue;
             };
             let mut found = Vec::new();
-            // The decoded view's own extra passes are not run: no recursion.
+            // Only the rules run on the decoded view: `::add-mask::` values are found whole.
             let _ = self.find_spans(&view.text, &mut found);
             for (s, e, rule) in found {
                 if let Some((s, e)) = view.original(s, e) {
@@ -419,8 +413,8 @@ impl CompiledRule {
             if let Some(secret) = secret {
                 let end = self.secret_end(haystack, whole.start(), secret);
                 let value = haystack.get(secret.start()..end).unwrap_or_default();
-                let describes = key.is_some_and(|k| is_descriptive_key(k.as_str()));
-                if !value.is_empty() && !describes && confirmed(self.check, value) {
+                let no_secret_key = key.is_some_and(|k| key_holds_no_secret(k.as_str()));
+                if !value.is_empty() && !no_secret_key && confirmed(self.check, value) {
                     spans.push((secret.start(), end, rule));
                 }
                 // What the match read after the secret (a delimiter) may start the next one.
@@ -476,13 +470,18 @@ fn is_placeholder(value: &str) -> bool {
 }
 
 fn confirmed(check: Check, value: &str) -> bool {
+    let digest = |prefix: &str| {
+        value
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
     let plain = || {
         !is_placeholder(value)
             && !value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
             && !looks_like_path(value)
             && !value.contains("://")
-            && !value.to_ascii_lowercase().starts_with("sha256:")
-            && !value.to_ascii_lowercase().starts_with("sha512:")
+            && !digest("sha256:")
+            && !digest("sha512:")
     };
     match check {
         Check::Shape => true,
@@ -609,12 +608,12 @@ fn is_secret_word(segment: &str) -> bool {
         || segment.ends_with("key")
 }
 
-/// Whether the assignment key `key` holds a secret rather than describes one or names
-/// something else. Its last dotted part must hold the secret word (in
+/// Whether the assignment key `key` holds no secret: it describes one or names something else.
+/// A key that holds one has the secret word in its last dotted part (in
 /// `module.db_secret.data.aws_region.current: Reading...`, a Terraform address, it does not),
 /// and no segment after that word may be one of [`DESCRIPTIVE_WORDS`]. Segments split at
 /// `_ -` and at a lower-to-upper case change.
-fn is_descriptive_key(key: &str) -> bool {
+fn key_holds_no_secret(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
     let mut segments: Vec<String> = Vec::new();
     let mut current = String::new();

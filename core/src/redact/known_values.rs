@@ -50,7 +50,8 @@ pub(crate) fn forms(value: &str) -> Vec<String> {
     forms.push(uri_component_encoded(value));
     forms.push(json_escaped(value));
     forms.retain(|f| usable(f));
-    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    // Longest first; equal forms end up side by side, so `dedup` removes every copy.
+    forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     forms.dedup();
     forms
 }

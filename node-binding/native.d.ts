@@ -74,6 +74,18 @@ export declare class CiLogStore {
    * finds nothing without a trip to the thread pool. Throws as `logsForSync` does.
    */
   hasLogsSync(repo: string, headSha: string, opts?: { now?: number; limit?: number }): boolean
+  /**
+   * The live steps of `row`'s commit stored before `row` (a `CiLog` from `logsFor`), off the
+   * JS thread: how many, and the newest `names` of them (default 20), without their logs.
+   * After `logsFor` with a `limit` returned `limit` rows, this on the first (oldest) of them
+   * says what the lookup did not read; pass it to `renderPromptBlock` as `older`.
+   */
+  stepsBefore(row: CiLog, opts?: { now?: number; names?: number }): Promise<OlderSteps>
+  /**
+   * `stepsBefore`, on the calling thread (one index key per older row plus `names` row
+   * values; no tail is read).
+   */
+  stepsBeforeSync(row: CiLog, opts?: { now?: number; names?: number }): OlderSteps
   /** Deletes rows past retention off the JS thread; resolves to the count deleted. */
   prune(opts?: { now?: number }): Promise<number>
   /** `prune`, on the calling thread. */
@@ -148,7 +160,7 @@ export interface CommitStats {
 /**
  * The lines of `text` that name a failure (compiler and type errors, test failures, panics,
  * crashes, runner errors, ...), in log order, repeats collapsed into one with a count: at most
- * `maxLines` (default 20) and `maxBytes` of text (default 4096). The same rules ingest uses.
+ * `maxLines` (default 30) and `maxBytes` of text (default 4096). The same rules ingest uses.
  */
 export declare function findHighlights(text: string, options?: { maxLines?: number; maxBytes?: number }): Array<Highlight>
 
@@ -218,6 +230,14 @@ export interface MatcherPattern {
   loop?: boolean
 }
 
+/** The live steps of a commit stored before a row: what a limited `logsFor` did not read. */
+export interface OlderSteps {
+  /** How many there are. */
+  count: number
+  /** The newest of them (at most `names`), oldest first. */
+  newest: Array<StepRef>
+}
+
 /** One GitHub Actions problem matcher (see `StoreOptions.problemMatchers`). */
 export interface ProblemMatcher {
   /** The matcher's name; errors quote it. */
@@ -250,9 +270,26 @@ export interface RedactPatternOption {
  * highlights (`L812: ...`) and its tail, each in a fence no log line can close. At most
  * `maxBytes` bytes (default 65536): every step is named with its highlights while they fit and
  * the tails share the rest; otherwise highlights shrink, then the oldest steps are left out and
- * named in a closing note.
+ * named in a closing note. `older` (from `stepsBefore` on the oldest row a limited `logsFor`
+ * read) is counted and named in a last note, so no step is lost silently.
  */
-export declare function renderPromptBlock(logs: CiLog[], options?: { maxBytes?: number }): string
+export declare function renderPromptBlock(logs: CiLog[], options?: { maxBytes?: number; older?: OlderSteps }): string
+
+/** A stored step named without its log (see `stepsBefore`). */
+export interface StepRef {
+  /** The row's id. */
+  id: number
+  /** Creation time, epoch milliseconds. */
+  created_at: number
+  /** Workflow run id. */
+  run_id: string
+  /** Job id. */
+  job_id: string
+  /** Step name. */
+  step_name: string
+  /** How the step ended. */
+  conclusion: string
+}
 
 /**
  * Options for `CiLogStore.open`; every field is optional and defaults as documented.
@@ -288,7 +325,7 @@ export interface StoreOptions {
    * or its `(?P<secret>…)` group, becomes `[REDACTED:<name>]`. Default none.
    */
   redactPatterns?: Array<RedactPatternOption>
-  /** Most failure highlights kept per row. Default 20; 0 turns highlights off. */
+  /** Most failure highlights kept per row. Default 30; 0 turns highlights off. */
   maxHighlights?: number
   /** Most bytes of highlight text kept per row. Default 4096. */
   maxHighlightBytes?: number

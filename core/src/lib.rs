@@ -70,14 +70,14 @@ pub use highlight::{
     find_highlights, Highlight, Highlighter, MatcherPattern, ProblemMatcher,
     MAX_HIGHLIGHT_LINE_BYTES,
 };
-pub use model::{CiLog, Ingested, NewLog, Stats};
+pub use model::{CiLog, Ingested, NewLog, OlderSteps, Stats, StepRef};
 pub use normalize::normalize;
 pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
 pub use pipeline::{masked_at_source, Pipeline, Processed, SOURCE_MASKS};
 pub use read_only::ReadOnlyStore;
 pub use recover::Recovery;
 pub use redact::{redact_secrets, RedactPattern, Redacted, Redactor};
-pub use render::render_prompt_block;
+pub use render::{render_prompt_block, render_prompt_block_noting};
 pub use scan::{CommitSummary, RowFilter, Rows};
 pub use store::{CommitStats, Store, Ticket, SCHEMA_VERSION};
 pub use truncate::{count_lines, truncate_tail};

@@ -121,6 +121,35 @@ pub struct CiLog {
     pub highlights: Vec<crate::Highlight>,
 }
 
+/// A stored step named without its log: what a prompt names when it does not show the step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRef {
+    /// The row's id.
+    pub id: u64,
+    /// Creation time, epoch milliseconds.
+    pub created_at: u64,
+    /// Workflow run id.
+    pub run_id: String,
+    /// Job id.
+    pub job_id: String,
+    /// Step name.
+    pub step_name: String,
+    /// How the step ended.
+    pub conclusion: String,
+}
+
+/// The live steps of a commit stored before a given row, from
+/// [`Store::steps_before_at`](crate::Store::steps_before_at): what a lookup limited to the
+/// newest rows did not read, so a prompt can say so (see
+/// [`render_prompt_block_noting`](crate::render_prompt_block_noting)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OlderSteps {
+    /// How many there are.
+    pub count: u64,
+    /// The newest of them, at most the number asked for, oldest first.
+    pub newest: Vec<StepRef>,
+}
+
 /// A summary of a store, from [`Store::stats`](crate::Store::stats).
 ///
 /// ```

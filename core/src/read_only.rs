@@ -185,6 +185,33 @@ impl ReadOnlyStore {
         reads::recent_rows(&self.db.begin_read()?, repo, &sha, cutoff, limit)
     }
 
+    /// As [`Store::steps_before_at`](crate::Store::steps_before_at).
+    ///
+    /// # Errors
+    /// As [`ReadOnlyStore::logs_for`].
+    pub fn steps_before_at(
+        &self,
+        row: &CiLog,
+        now_ms: u64,
+        names: usize,
+    ) -> Result<crate::OlderSteps> {
+        let (sha, cutoff) = reads::lookup_bounds(
+            &row.repo,
+            &row.head_sha,
+            now_ms,
+            self.options.get_retention_ms(),
+        )?;
+        let before = (row.created_at, row.id);
+        reads::steps_before(
+            &self.db.begin_read()?,
+            &row.repo,
+            &sha,
+            cutoff,
+            before,
+            names,
+        )
+    }
+
     /// As [`Store::rows`](crate::Store::rows).
     ///
     /// # Errors

@@ -4,11 +4,12 @@
 //!
 //! Invariant: nothing here writes; every function sees one consistent snapshot.
 
+use crate::layout::RowValue;
 use crate::layout::{BY_TIME, META, META_ROWS, META_SCHEMA, META_STORED_BYTES, ROWS};
 use crate::scan::RowReader;
 use crate::tables::{meta_get, RowKey};
 use crate::validate::{normalize_sha, validate_repo};
-use crate::{CiLog, Error, Result, Stats};
+use crate::{CiLog, Error, OlderSteps, Result, Stats, StepRef};
 use redb::{ReadTransaction, ReadableTable};
 use std::path::Path;
 
@@ -64,6 +65,48 @@ pub(crate) fn recent_rows(
         out.push(reader.row(key.value(), value.value())?);
     }
     out.reverse();
+    Ok(out)
+}
+
+/// The live rows of (repo, sha) whose key sorts before `(before_created_at, before_id)`: all
+/// counted from their keys, the newest `names` of them decoded (without their tails), so the
+/// cost is one key per row plus `names` row values.
+pub(crate) fn steps_before(
+    tx: &ReadTransaction,
+    repo: &str,
+    sha: &str,
+    cutoff: u64,
+    before: (u64, u64),
+    names: usize,
+) -> Result<OlderSteps> {
+    let rows = tx.open_table(ROWS)?;
+    let (created_at, id) = before;
+    if created_at < cutoff || (created_at, id) == (cutoff, 0) {
+        return Ok(OlderSteps::default());
+    }
+    let end: RowKey<'_> = if id == 0 {
+        (repo, sha, created_at - 1, u64::MAX)
+    } else {
+        (repo, sha, created_at, id - 1)
+    };
+    let mut out = OlderSteps::default();
+    for entry in rows.range((repo, sha, cutoff, 0)..=end)?.rev() {
+        let (key, value) = entry?;
+        out.count += 1;
+        if out.newest.len() < names {
+            let (_, _, created_at, id) = key.value();
+            let row = RowValue::decode(value.value())?;
+            out.newest.push(StepRef {
+                id,
+                created_at,
+                run_id: row.run_id,
+                job_id: row.job_id,
+                step_name: row.step_name,
+                conclusion: row.conclusion,
+            });
+        }
+    }
+    out.newest.reverse();
     Ok(out)
 }
 

@@ -459,6 +459,44 @@ impl Store {
         })
     }
 
+    /// The live steps of `row`'s commit stored before `row` at `now_ms`: how many, and the
+    /// newest `names` of them (oldest first), without their logs. After
+    /// [`Store::recent_logs_for_at`] returned `limit` rows, this on the oldest of them says what
+    /// the lookup did not read, so the prompt can name it
+    /// ([`render_prompt_block_noting`](crate::render_prompt_block_noting)). Costs one index key
+    /// per older row plus `names` row values; reads no tail.
+    ///
+    /// # Errors
+    /// As [`Store::logs_for_at`], for `row.repo` and `row.head_sha`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let sha = "e".repeat(40);
+    /// for (i, step) in ["build", "lint", "test"].iter().enumerate() {
+    ///     let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: step,
+    ///         head_sha: &sha, conclusion: "failure", log_tail: "boom\n" };
+    ///     store.ingest_at(&log, i as u64)?;
+    /// }
+    /// let read = store.recent_logs_for_at("acme/app", &sha, 10, 1)?;
+    /// let older = store.steps_before_at(&read[0], 10, 1)?;
+    /// assert_eq!(older.count, 2);
+    /// assert_eq!(older.newest[0].step_name, "lint");
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn steps_before_at(
+        &self,
+        row: &CiLog,
+        now_ms: u64,
+        names: usize,
+    ) -> Result<crate::OlderSteps> {
+        let (sha, cutoff) = self.lookup_bounds(&row.repo, &row.head_sha, now_ms)?;
+        let before = (row.created_at, row.id);
+        self.shared.run("read", |db| {
+            reads::steps_before(&db.begin_read()?, &row.repo, &sha, cutoff, before, names)
+        })
+    }
+
     /// A lookup's checked arguments: the lowercase SHA, and the oldest `created_at` still live
     /// at `now_ms`.
     fn lookup_bounds(&self, repo: &str, head_sha: &str, now_ms: u64) -> Result<(String, u64)> {

@@ -165,6 +165,10 @@ export function defineHttpSpec({ describe, test }) {
         const expected = await ciLogBlock(store, 'acme/widgets', SHA, { maxRows: 2 })
         assert.equal(body.prompt, expected.block)
         assert.deepEqual(body.rows.map((r) => r.step_name), ['lint', 'test'])
+        // The step beyond maxRows is not lost: counted, named, and said in the block.
+        assert.equal(body.older.count, 1)
+        assert.deepEqual(body.older.newest.map((s) => s.step_name), ['build'])
+        assert.ok(body.prompt.includes('_Not read, older than the 2 steps read: 1 step: step `build`'), body.prompt)
         const missing = await handler(get('repo=acme/widgets'))
         assert.equal(missing.status, 400)
         assert.equal((await missing.json()).error.field, 'head_sha')

@@ -420,12 +420,28 @@ export function defineSpec({ describe, test }) {
       assert.ok(!row.log_tail.includes('E0425'), 'the cause is above the stored tail')
       const block = renderPromptBlock([row])
       assert.ok(block.includes('L2: error[E0425]: cannot find value `x` in this scope'))
+      // The tail shows line 503: it is marked there and named above, not printed twice.
+      assert.ok(block.includes('\n▶ L503: Process completed with exit code 1.\n'), block)
+      assert.ok(block.includes('And L503, marked ▶ in the log below.'), block)
+      assert.equal(block.split('Process completed with exit code 1.').length, 2, block)
       assert.deepEqual(citail.findHighlights('ok\nnpm ERR! 404\nnpm ERR! 404\n'), [{ line: 2, text: 'npm ERR! 404', repeats: 2 }])
       assert.equal(citail.findHighlights('error: a\nerror: b\nerror: c\n', { maxLines: 2 }).length, 2)
       throwsCode(() => citail.findHighlights(null), 'INVALID_FIELD', 'text')
       for (let i = 0; i < 5; i++) store.ingestSync(payload({ step_name: `s${i}` }), { createdAt: T0 + 10 + i })
       const newest = store.logsForSync('acme/widgets', SHA, { now: T0 + 20, limit: 2 })
       assert.deepEqual(newest.map((r) => r.step_name), ['s3', 's4'])
+      // What the limited lookup did not read: the first row plus s0..s2, counted and named.
+      const older = await store.stepsBefore(newest[0], { now: T0 + 20, names: 2 })
+      assert.equal(older.count, 4)
+      assert.deepEqual(older.newest.map((s) => [s.step_name, s.conclusion]), [['s1', 'failure'], ['s2', 'failure']])
+      assert.deepEqual(Object.keys(older.newest[0]).sort(), ['conclusion', 'created_at', 'id', 'job_id', 'run_id', 'step_name'])
+      assert.deepEqual(store.stepsBeforeSync(newest[0], { now: T0 + 20, names: 2 }), older)
+      const noted = renderPromptBlock(newest, { older })
+      assert.ok(noted.includes('_Not read, older than the 2 steps read: 4 steps; the newest of them: step `s1`'), noted)
+      throwsCode(() => store.stepsBeforeSync({ repo: 'acme/widgets', head_sha: SHA }), 'INVALID_FIELD', 'id')
+      throwsCode(() => store.stepsBeforeSync(newest[0], { names: -1 }), 'INVALID_FIELD', 'names')
+      await assert.rejects(store.stepsBefore('nope'), (e) => e.code === 'INVALID_FIELD' && e.field === 'row')
+      throwsCode(() => renderPromptBlock(newest, { older: { count: 1 } }), 'INVALID_FIELD', 'older')
       assert.equal((await store.logsFor('acme/widgets', SHA, { now: T0 + 20, limit: 0 })).length, 0)
       // A row built by hand may leave highlights out.
       const { highlights, ...bare } = row

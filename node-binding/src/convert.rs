@@ -41,7 +41,7 @@ pub struct StoreOptions {
     /// Extra redaction patterns (`regex` crate syntax), run after the built-in rules. The match,
     /// or its `(?P<secret>…)` group, becomes `[REDACTED:<name>]`. Default none.
     pub redact_patterns: Option<Vec<RedactPatternOption>>,
-    /// Most failure highlights kept per row. Default 20; 0 turns highlights off.
+    /// Most failure highlights kept per row. Default 30; 0 turns highlights off.
     pub max_highlights: Option<f64>,
     /// Most bytes of highlight text kept per row. Default 4096.
     pub max_highlight_bytes: Option<f64>,
@@ -126,6 +126,122 @@ pub struct RedactPatternOption {
     pub name: String,
     /// The pattern, in the Rust `regex` crate's syntax (linear time; no look-around).
     pub pattern: String,
+}
+
+/// A stored step named without its log (see `stepsBefore`).
+#[napi(object)]
+pub struct StepRef {
+    /// The row's id.
+    pub id: f64,
+    /// Creation time, epoch milliseconds.
+    #[napi(js_name = "created_at")]
+    pub created_at: f64,
+    /// Workflow run id.
+    #[napi(js_name = "run_id")]
+    pub run_id: String,
+    /// Job id.
+    #[napi(js_name = "job_id")]
+    pub job_id: String,
+    /// Step name.
+    #[napi(js_name = "step_name")]
+    pub step_name: String,
+    /// How the step ended.
+    pub conclusion: String,
+}
+
+/// The live steps of a commit stored before a row: what a limited `logsFor` did not read.
+#[napi(object)]
+pub struct OlderSteps {
+    /// How many there are.
+    pub count: f64,
+    /// The newest of them (at most `names`), oldest first.
+    pub newest: Vec<StepRef>,
+}
+
+impl From<citail::OlderSteps> for OlderSteps {
+    fn from(o: citail::OlderSteps) -> Self {
+        OlderSteps {
+            count: num(o.count),
+            newest: o
+                .newest
+                .into_iter()
+                .map(|s| StepRef {
+                    id: num(s.id),
+                    created_at: num(s.created_at),
+                    run_id: s.run_id,
+                    job_id: s.job_id,
+                    step_name: s.step_name,
+                    conclusion: s.conclusion,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reads `renderPromptBlock`'s optional `older` (an `OlderSteps` from `stepsBefore`).
+pub fn read_older_opt(options: Option<Unknown>) -> Result<citail::OlderSteps, Failure> {
+    const KEY: &str = "older";
+    let Some(options) = present(options).and_then(as_object) else {
+        return Ok(citail::OlderSteps::default());
+    };
+    let Some(older) = prop(&options, KEY)? else {
+        return Ok(citail::OlderSteps::default());
+    };
+    let shape = || Failure::field(KEY, "must be { count, newest } as stepsBefore returns it");
+    let older = as_object(older).ok_or_else(shape)?;
+    let count = prop(&older, "count")?.ok_or_else(shape)?;
+    let count = whole_number(count, KEY, Failure::field)?;
+    let newest = prop(&older, "newest")?.ok_or_else(shape)?;
+    if !newest.is_array().unwrap_or(false) {
+        return Err(shape());
+    }
+    let newest = Vec::<Unknown>::from_unknown(newest)
+        .map_err(napi_failure)?
+        .into_iter()
+        .map(|item| {
+            let step = as_object(item).ok_or_else(shape)?;
+            let number = |key: &'static str| -> Result<u64, Failure> {
+                let v = prop(&step, key)?.ok_or_else(shape)?;
+                whole_number(v, KEY, Failure::field)
+            };
+            let text = |key: &'static str| string_prop(&step, key).map_err(|_| shape());
+            Ok(citail::StepRef {
+                id: number("id")?,
+                created_at: number("created_at")?,
+                run_id: text("run_id")?,
+                job_id: text("job_id")?,
+                step_name: text("step_name")?,
+                conclusion: text("conclusion")?,
+            })
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    Ok(citail::OlderSteps { count, newest })
+}
+
+/// Reads the row `stepsBefore` counts back from: its `repo`, `head_sha`, `created_at` and `id`
+/// (a `CiLog` from `logsFor`; other fields are not read).
+pub fn read_row_position(row: Unknown) -> Result<citail::CiLog, Failure> {
+    let obj =
+        as_object(row).ok_or_else(|| Failure::field("row", "must be a CiLog from logsFor"))?;
+    let number = |key: &'static str| -> Result<u64, Failure> {
+        let v = prop(&obj, key)?.ok_or_else(|| Failure::field(key, "is required"))?;
+        whole_number(v, key, Failure::field)
+    };
+    Ok(citail::CiLog {
+        id: number("id")?,
+        repo: string_prop(&obj, "repo")?,
+        head_sha: string_prop(&obj, "head_sha")?,
+        created_at: number("created_at")?,
+        run_id: String::new(),
+        job_id: String::new(),
+        step_name: String::new(),
+        conclusion: String::new(),
+        log_tail: String::new(),
+        truncated: false,
+        original_bytes: 0,
+        original_lines: 0,
+        highlights: Vec::new(),
+    })
 }
 
 /// What an ingest stored.

@@ -9,7 +9,7 @@ mod error;
 mod packed;
 mod store;
 
-use convert::{read_logs, read_number_opt, read_text, Highlight};
+use convert::{read_logs, read_number_opt, read_older_opt, read_text, Highlight};
 use error::{guarded, Failure};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
@@ -23,10 +23,11 @@ const DEFAULT_PROMPT_BYTES: usize = 64 * 1024;
 /// highlights (`L812: ...`) and its tail, each in a fence no log line can close. At most
 /// `maxBytes` bytes (default 65536): every step is named with its highlights while they fit and
 /// the tails share the rest; otherwise highlights shrink, then the oldest steps are left out and
-/// named in a closing note.
+/// named in a closing note. `older` (from `stepsBefore` on the oldest row a limited `logsFor`
+/// read) is counted and named in a last note, so no step is lost silently.
 #[napi(
     catch_unwind,
-    ts_args_type = "logs: CiLog[], options?: { maxBytes?: number }"
+    ts_args_type = "logs: CiLog[], options?: { maxBytes?: number; older?: OlderSteps }"
 )]
 pub fn render_prompt_block(
     env: Env,
@@ -37,14 +38,19 @@ pub fn render_prompt_block(
         let max = read_number_opt(options, "maxBytes")?.map_or(DEFAULT_PROMPT_BYTES, |n| {
             usize::try_from(n).unwrap_or(usize::MAX)
         });
-        Ok(citail::render_prompt_block(&read_logs(logs)?, max))
+        let older = read_older_opt(options)?;
+        Ok(citail::render_prompt_block_noting(
+            &read_logs(logs)?,
+            &older,
+            max,
+        ))
     })
     .map_err(|f: Failure| f.into_napi(&env))
 }
 
 /// The lines of `text` that name a failure (compiler and type errors, test failures, panics,
 /// crashes, runner errors, ...), in log order, repeats collapsed into one with a count: at most
-/// `maxLines` (default 20) and `maxBytes` of text (default 4096). The same rules ingest uses.
+/// `maxLines` (default 30) and `maxBytes` of text (default 4096). The same rules ingest uses.
 #[napi(
     catch_unwind,
     ts_args_type = "text: string, options?: { maxLines?: number; maxBytes?: number }"
@@ -56,7 +62,7 @@ pub fn find_highlights(
 ) -> napi::Result<Vec<Highlight>> {
     guarded(|| {
         let text = read_text(text, "text")?;
-        let lines = read_number_opt(options, "maxLines")?.map_or(20, usize_of);
+        let lines = read_number_opt(options, "maxLines")?.map_or(30, usize_of);
         let bytes = read_number_opt(options, "maxBytes")?.map_or(4096, usize_of);
         Ok(citail::find_highlights(&text, lines, bytes)
             .into_iter()

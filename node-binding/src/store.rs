@@ -2,8 +2,8 @@
 //! libuv's thread pool through napi's `AsyncTask`, so the event loop keeps ticking.
 
 use crate::convert::{
-    read_number_opt, read_options, read_payload, read_text, read_time_opt, CommitStats,
-    IngestResult, Recovered, StoreStats,
+    read_number_opt, read_options, read_payload, read_row_position, read_text, read_time_opt,
+    CommitStats, IngestResult, OlderSteps, Recovered, StoreStats,
 };
 use crate::error::{guarded, Failure};
 use crate::packed::PackedRows;
@@ -197,6 +197,39 @@ impl CiLogStore {
         .map_err(|f| f.into_napi(&env))
     }
 
+    /// The live steps of `row`'s commit stored before `row` (a `CiLog` from `logsFor`), off the
+    /// JS thread: how many, and the newest `names` of them (default 20), without their logs.
+    /// After `logsFor` with a `limit` returned `limit` rows, this on the first (oldest) of them
+    /// says what the lookup did not read; pass it to `renderPromptBlock` as `older`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "row: CiLog, opts?: { now?: number; names?: number }",
+        ts_return_type = "Promise<OlderSteps>"
+    )]
+    pub fn steps_before(&self, row: Unknown, opts: Option<Unknown>) -> AsyncTask<Job<OlderSteps>> {
+        let prepared = guarded(|| Ok((self.handle()?, StepsBefore::read(row, opts)?)));
+        Job::new(move || {
+            let (store, args) = prepared?;
+            args.run(&store)
+        })
+    }
+
+    /// `stepsBefore`, on the calling thread (one index key per older row plus `names` row
+    /// values; no tail is read).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "row: CiLog, opts?: { now?: number; names?: number }"
+    )]
+    pub fn steps_before_sync(
+        &self,
+        env: Env,
+        row: Unknown,
+        opts: Option<Unknown>,
+    ) -> napi::Result<OlderSteps> {
+        guarded(|| StepsBefore::read(row, opts)?.run(&*self.handle()?))
+            .map_err(|f| f.into_napi(&env))
+    }
+
     /// Deletes rows past retention off the JS thread; resolves to the count deleted.
     #[napi(
         catch_unwind,
@@ -373,4 +406,31 @@ fn prune_now(store: &citail::Store, now: Option<u64>) -> Result<f64, Failure> {
         None => store.prune()?,
     };
     Ok(deleted as f64)
+}
+
+/// The checked arguments of `stepsBefore` and `stepsBeforeSync`.
+struct StepsBefore {
+    row: citail::CiLog,
+    now: u64,
+    names: usize,
+}
+
+impl StepsBefore {
+    /// Default of `names`.
+    const NAMES: usize = 20;
+
+    fn read(row: Unknown, opts: Option<Unknown>) -> Result<StepsBefore, Failure> {
+        Ok(StepsBefore {
+            row: read_row_position(row)?,
+            now: read_time_opt(opts, "now")?.unwrap_or_else(citail::now_ms),
+            names: read_number_opt(opts, "names")?
+                .map_or(Self::NAMES, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        })
+    }
+
+    fn run(self, store: &citail::Store) -> Result<OlderSteps, Failure> {
+        Ok(store
+            .steps_before_at(&self.row, self.now, self.names)?
+            .into())
+    }
 }

@@ -19,6 +19,23 @@ fn row(id: u64, step: &str, tail: &str) -> CiLog {
     }
 }
 
+/// `count` older steps, the newest `named` of them named `older-<n>`.
+fn older_steps(count: u64, named: u64) -> OlderSteps {
+    OlderSteps {
+        count,
+        newest: (count.saturating_sub(named)..count)
+            .map(|n| crate::StepRef {
+                id: n,
+                created_at: n,
+                run_id: "99".into(),
+                job_id: "j".into(),
+                step_name: format!("older-{n}"),
+                conclusion: "failure".into(),
+            })
+            .collect(),
+    }
+}
+
 fn hl(line: u64, text: &str, repeats: u32) -> Highlight {
     Highlight {
         line,
@@ -59,6 +76,19 @@ fn fenced_contents(block: &str) -> Vec<String> {
     }
     assert!(open.is_none(), "unclosed fence in {block:?}");
     found
+}
+
+/// `content` with every `▶ L<n>: ` mark at a line start removed.
+fn unmarked(content: &str) -> String {
+    content
+        .split_inclusive('\n')
+        .map(|line| {
+            line.strip_prefix("▶ L")
+                .and_then(|rest| rest.split_once(": "))
+                .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(line, |(_, text)| text)
+        })
+        .collect()
 }
 
 fn expected_content(tail: &str) -> String {
@@ -103,23 +133,28 @@ proptest! {
     fn output_never_exceeds_the_budget(
         tails in proptest::collection::vec((tail_text(), proptest::collection::vec(tail_text(), 0..4)), 1..8),
         max in 0usize..6000,
+        older_count in 0u64..40,
     ) {
         let rows: Vec<CiLog> = tails.iter().enumerate().map(|(i, (t, h))| {
             let mut r = row(i as u64, "s`te p", t);
             r.highlights = h.iter().enumerate().map(|(n, text)| hl(n as u64 + 1, text, 1)).collect();
             r
         }).collect();
-        let block = render_prompt_block(&rows, max);
+        let older = older_steps(older_count, 10);
+        let block = render_prompt_block_noting(&rows, &older, max);
         prop_assert!(block.len() <= max, "{} > {}", block.len(), max);
         // Whatever is shown is a highlight list or a suffix of a tail, fenced intact.
         for content in fenced_contents(&block) {
-            let is_tail = tails.iter().any(|(t, _)| expected_content(t).ends_with(&content));
+            let is_tail = tails.iter().any(|(t, _)| expected_content(t).ends_with(&unmarked(&content)));
             let is_highlights = content.lines().all(|l| l.starts_with('L'));
             prop_assert!(is_tail || is_highlights, "{:?}", content);
         }
-        // Every step is shown or named, never both, never twice.
+        // Every step is shown or named, never both, never twice; the steps not read are
+        // counted, whatever the budget.
         if !block.is_empty() {
-            let named = block.split("_Left out to fit the prompt:").nth(1).map_or(0, |note| note.matches(" step ").count());
+            let notes = block.split("_Not read, ").next().unwrap_or_default();
+            let named = notes.split("_Left out to fit the prompt:").nth(1).map_or(0, |note| note.matches(" step ").count());
+            prop_assert_eq!(block.contains(&format!("{older_count} step")), older_count > 0, "{}", block);
             prop_assert_eq!(block.matches("### Step ").count() + named, rows.len(), "{}", block);
         }
     }
@@ -345,4 +380,154 @@ fn a_tail_that_is_not_the_whole_log_starts_at_a_line_that_shows_something() {
     log.log_tail = "\n\n\n".into();
     let block = render_prompt_block(&[log], usize::MAX);
     assert_eq!(fenced_contents(&block), vec!["\n\n\n".to_owned()]);
+}
+
+#[test]
+fn a_highlight_the_tail_shows_is_marked_there_not_printed_twice() {
+    let tail = "Compiling app\nerror[E0308]: mismatched types\n --> src/main.rs:4:5\nerror: could not compile `app`\n";
+    let mut log = row(1, "build", tail);
+    log.highlights = vec![
+        hl(2, "error[E0308]: mismatched types", 1),
+        hl(4, "error: could not compile `app`", 1),
+    ];
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    assert!(
+        block.contains(
+            "\nLines that name the failure, from the whole log: L2, L4, marked ▶ in the log below.\n"
+        ),
+        "{block}"
+    );
+    let contents = fenced_contents(&block);
+    assert_eq!(
+        contents,
+        vec![
+            "Compiling app\n▶ L2: error[E0308]: mismatched types\n --> src/main.rs:4:5\n\
+             ▶ L4: error: could not compile `app`\n"
+                .to_owned()
+        ]
+    );
+    assert_eq!(contents.first().map(|c| unmarked(c)).as_deref(), Some(tail));
+    assert_eq!(block.matches("mismatched types").count(), 1, "{block}");
+}
+
+#[test]
+fn highlights_above_the_tail_are_listed_and_those_in_it_marked() {
+    let mut log = row(
+        1,
+        "test",
+        "noise\nFAILED tests/test_a.py::test_x - assert 1 == 2\nexit 1\n",
+    );
+    log.truncated = true;
+    log.original_lines = 500;
+    log.highlights = vec![
+        hl(12, "ImportError: cannot import name 'x'", 1),
+        hl(499, "FAILED tests/test_a.py::test_x - assert 1 == 2", 1),
+    ];
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    let contents = fenced_contents(&block);
+    assert_eq!(
+        contents,
+        vec![
+            "L12: ImportError: cannot import name 'x'\n".to_owned(),
+            "noise\n▶ L499: FAILED tests/test_a.py::test_x - assert 1 == 2\nexit 1\n".to_owned(),
+        ]
+    );
+    assert!(
+        block.contains("```\n\nAnd L499, marked ▶ in the log below.\n\nLast 3 lines:"),
+        "{block}"
+    );
+}
+
+#[test]
+fn a_mark_never_points_at_a_line_that_does_not_hold_the_highlight() {
+    // Line 499 is "noise", not the highlight's text (numbers that do not add up, as in a row
+    // passed in by hand); a (×N) highlight stands for several lines: both stay listed.
+    let mut log = row(1, "test", "noise\nerror: boom\nexit 1\n");
+    log.truncated = true;
+    log.original_lines = 500;
+    log.highlights = vec![hl(498, "error: boom", 1), hl(499, "error: boom", 3)];
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    assert!(!block.contains("▶ L4"), "{block}");
+    assert_eq!(
+        fenced_contents(&block).first().map(String::as_str),
+        Some("L498: error: boom\nL499 (×3): error: boom\n")
+    );
+    // More lines counted than posted: nothing is marked either.
+    log.original_lines = 1;
+    log.highlights = vec![hl(1, "noise", 1)];
+    let block = render_prompt_block(&[log], usize::MAX);
+    assert!(!block.contains("▶ L1"), "{block}");
+}
+
+#[test]
+fn bytes_given_back_by_marks_go_to_shortened_tails() {
+    // Each row's highlights are long lines the tail also holds: marking them frees bytes, which
+    // the shortened tails then show.
+    let long = "error: a long diagnostic line that the tail also shows in full, word after word";
+    let rows: Vec<CiLog> = (1..=3)
+        .map(|i| {
+            let text: String = (1..=60)
+                .map(|n| {
+                    if n > 55 {
+                        format!("{long} {n}\n")
+                    } else {
+                        format!("context line {n}\n")
+                    }
+                })
+                .collect();
+            let mut r = row(i, &format!("step{i}"), &text);
+            r.highlights = (56..=60)
+                .map(|n| hl(n, &format!("{long} {n}"), 1))
+                .collect();
+            r
+        })
+        .collect();
+    let budget = 3000;
+    let block = render_prompt_block(&rows, budget);
+    assert!(block.len() <= budget);
+    assert_eq!(
+        block.matches(long).count(),
+        15,
+        "each highlight once: {block}"
+    );
+    // Slack left is less than one more line per tail could use.
+    assert!(
+        budget - block.len() < 3 * 40,
+        "{} of {budget} used",
+        block.len()
+    );
+}
+
+#[test]
+fn steps_a_limited_lookup_did_not_read_are_counted_and_named_as_room_allows() {
+    let rows = [row(100, "test", "boom\n")];
+    let block = render_prompt_block_noting(&rows, &older_steps(2, 2), usize::MAX);
+    assert!(
+        block.ends_with(
+            "```\n\n_Not read, older than the 1 step read: 2 steps: step `older-0` (job `j`, run `99`); \
+             step `older-1` (job `j`, run `99`)._\n"
+        ),
+        "{block}"
+    );
+    let block = render_prompt_block_noting(&rows, &older_steps(500, 20), usize::MAX);
+    assert!(
+        block.contains("_Not read, older than the 1 step read: 500 steps; the newest of them: step `older-480`"),
+        "{block}"
+    );
+    assert!(
+        block.ends_with("step `older-499` (job `j`, run `99`); and 480 more._\n"),
+        "{block}"
+    );
+    // A small budget names fewer, but always counts them.
+    let whole = block.len();
+    let small = render_prompt_block_noting(&rows, &older_steps(500, 20), whole - 400);
+    assert!(small.len() <= whole - 400);
+    assert!(small.contains("500 steps"), "{small}");
+    assert!(small.contains("boom"), "{small}");
+    assert!(small.matches("`older-").count() < 20, "{small}");
+    // No rows read: nothing at all, as before.
+    assert_eq!(
+        render_prompt_block_noting(&[], &older_steps(5, 5), usize::MAX),
+        ""
+    );
 }

@@ -82,7 +82,12 @@ test('a failed step reaches the fix-CI prompt within 10 s', async () => {
   expect(prompt).not.toMatch(/[\u001b\r]/)
   // The tail sits inside a fence longer than any backtick run in it.
   expect(prompt.startsWith(base)).toBe(true)
-  expect(prompt).toContain('\n````\n' + tail + '````\n')
+  // The highlights the tail shows (lines 424 and 426) are marked there, not printed twice.
+  const marked = tail
+    .replace('\nFAIL src/parse.test.ts', '\n▶ L424: FAIL src/parse.test.ts')
+    .replace('\nTests: 1 failed', '\n▶ L426: Tests: 1 failed')
+  expect(prompt).toContain('\n````\n' + marked + '````\n')
+  expect(prompt).toContain('\nAnd L424, L426, marked ▶ in the log below.\n')
 })
 
 test('the step script exits 0 whatever happens', async () => {

@@ -21,7 +21,9 @@ describe('buildFixCiPrompt', () => {
     store.ingestSync(payload({ log_tail: 'FAIL src/app.test.ts\n```\nnot a fence end\n' }))
     const prompt = await buildFixCiPrompt(store, BASE, REPO, SHA)
     expect(prompt.startsWith(BASE)).toBe(true)
-    expect(prompt).toContain('\n````\nFAIL src/app.test.ts\n```\nnot a fence end\n````\n')
+    // The one highlight is marked where the log shows it, not printed twice.
+    expect(prompt).toContain('\n````\n▶ L1: FAIL src/app.test.ts\n```\nnot a fence end\n````\n')
+    expect(prompt).toContain('\nLines that name the failure, from the whole log: L1, marked ▶ in the log below.\n')
     store.close()
   })
 

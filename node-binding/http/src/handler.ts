@@ -179,8 +179,9 @@ async function storeCiLog(req: Request, deps: Deps): Promise<Response> {
 }
 
 /**
- * GET: the live rows of (repo, head_sha), oldest first, and the block a fix-CI dispatch would
- * append (`''` with no rows). Any repo may be read, watched or not: reading is not ingesting.
+ * GET: the live rows of (repo, head_sha) a dispatch reads (the newest `maxRows`), oldest first;
+ * `older`, the steps it did not read (counted, the newest named); and the block a fix-CI
+ * dispatch would append (`''` with no rows). Any repo may be read, watched or not: reading is not ingesting.
  */
 async function readCiLog(req: Request, deps: Deps): Promise<Response> {
   const query = queryOf(req.url)
@@ -190,8 +191,8 @@ async function readCiLog(req: Request, deps: Deps): Promise<Response> {
     return problem(400, 'INVALID_FIELD', 'give ?repo=owner/name&head_sha=…', repo === null ? 'repo' : 'head_sha')
   }
   try {
-    const { rows, block } = await ciLogBlock(deps.store, repo, headSha, deps.prompt)
-    return json(200, { rows, prompt: block }, { 'cache-control': 'no-store' })
+    const { rows, older, block } = await ciLogBlock(deps.store, repo, headSha, deps.prompt)
+    return json(200, { rows, older, prompt: block }, { 'cache-control': 'no-store' })
   } catch (err) {
     // The binding names its argument `headSha`; the caller wrote the query parameter `head_sha`.
     const e = err as { field?: unknown }

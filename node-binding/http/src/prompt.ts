@@ -1,5 +1,5 @@
 // Fix-CI prompt enrichment: append stored log tails, never block a dispatch.
-import { renderPromptBlock, type CiLog, type CiLogStore } from '../../index.js'
+import { renderPromptBlock, type CiLog, type CiLogStore, type OlderSteps } from '../../index.js'
 import type { Logger } from './log.js'
 
 export interface PromptOptions {
@@ -20,20 +20,31 @@ export const DEFAULT_MAX_ROWS = 50
 /** Default of `PromptOptions.maxBytes`: the byte budget of the appended block. */
 export const DEFAULT_MAX_BYTES = 64 * 1024
 
+/** How many of the steps beyond `maxRows` the block names (all are counted). */
+const OLDER_NAMED = 20
+
 /**
  * The live rows of (repo, headSha) a dispatch reads (the newest `maxRows`) and the block it
- * appends (`''` when there are none). Throws what the store throws (`INVALID_FIELD` for a bad
- * repo or SHA): `buildFixCiPrompt` swallows it, the read route reports it.
+ * appends (`''` when there are none). When the read stopped at `maxRows`, the older steps it
+ * did not read are counted and named in the block's closing note: nothing is left out
+ * silently. Throws what the store throws (`INVALID_FIELD` for a bad repo or SHA):
+ * `buildFixCiPrompt` swallows it, the read route reports it.
  */
 export async function ciLogBlock(
   store: CiLogStore,
   repo: string,
   headSha: string,
   options: Pick<PromptOptions, 'maxBytes' | 'maxRows'> = {},
-): Promise<{ rows: CiLog[]; block: string }> {
-  const rows = await store.logsFor(repo, headSha, { limit: options.maxRows ?? DEFAULT_MAX_ROWS })
-  const block = rows.length === 0 ? '' : renderPromptBlock(rows, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES })
-  return { rows, block }
+): Promise<{ rows: CiLog[]; older: OlderSteps; block: string }> {
+  const limit = options.maxRows ?? DEFAULT_MAX_ROWS
+  const rows = await store.logsFor(repo, headSha, { limit })
+  const oldest = rows[0]
+  const older: OlderSteps =
+    oldest !== undefined && rows.length >= limit
+      ? await store.stepsBefore(oldest, { names: OLDER_NAMED })
+      : { count: 0, newest: [] }
+  const block = rows.length === 0 ? '' : renderPromptBlock(rows, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, older })
+  return { rows, older, block }
 }
 
 /**

@@ -2,6 +2,7 @@
 //! the row even when they sit far above the stored tail.
 
 mod companions;
+mod go_json;
 mod matcher;
 mod prefix;
 mod rules;
@@ -167,7 +168,7 @@ impl Highlighter {
             lines.sort_by_key(|&(number, _)| number);
             lines.dedup_by_key(|&mut (number, _)| number);
         }
-        let lines = companions::add(text, lines);
+        let lines = companions::add(text, go_json::add(text, lines));
         let mut found = collapse(lines);
         // A group shown as its latest variant may now stand after a later group's first line.
         found.sort_by_key(|h| h.line);
@@ -246,20 +247,38 @@ fn collapse(lines: Vec<(usize, &str)>) -> Vec<Highlight> {
     out
 }
 
-/// `text` with every run of ASCII digits and progress marks (`·✖↷✓✔`) as one `#`.
+/// `text` with every run of ASCII digits and progress marks (`·✖↷✓✔`) as one `#`, except the
+/// numbers of a source position (`race_test.go:9`, `lib.rs:113:14`): two lines that point at
+/// different places are different lines, however alike the rest of them is.
 fn without_counters(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_run = false;
+    // Whether the current whitespace-delimited token has a `.` (a file name), and whether the
+    // digits being read follow `<file>:` (a position, kept as they are).
+    let mut token_has_dot = false;
+    let mut position = false;
+    let mut previous = ' ';
     for c in text.chars() {
-        if c.is_ascii_digit() || matches!(c, '·' | '✖' | '↷' | '✓' | '✔') {
+        if c.is_ascii_digit() && (position || (previous == ':' && token_has_dot)) {
+            position = true;
+            out.push(c);
+        } else if c.is_ascii_digit() || matches!(c, '·' | '✖' | '↷' | '✓' | '✔') {
+            position = false;
             if !in_run {
                 out.push('#');
             }
             in_run = true;
         } else {
+            position = false;
             out.push(c);
             in_run = false;
         }
+        if c.is_whitespace() {
+            token_has_dot = false;
+        } else if c == '.' {
+            token_has_dot = true;
+        }
+        previous = c;
     }
     out
 }

@@ -52,7 +52,7 @@ impl Default for Options {
             strip_timestamps: true,
             redact_secrets: true,
             redact_patterns: Vec::new(),
-            max_highlights: 20,
+            max_highlights: 30,
             max_highlight_bytes: 4096,
             problem_matchers: Vec::new(),
             verify_on_open: true,
@@ -192,7 +192,7 @@ impl Options {
     }
 
     /// Most failure highlights kept per row (see [`find_highlights`](crate::find_highlights)).
-    /// Default: 20. 0 turns highlights off.
+    /// Default: 30. 0 turns highlights off.
     ///
     /// ```
     /// assert_eq!(citail::Options::default().max_highlights(5).get_max_highlights(), 5);
@@ -304,7 +304,7 @@ impl Options {
     /// Highlight line cap per row.
     ///
     /// ```
-    /// assert_eq!(citail::Options::default().get_max_highlights(), 20);
+    /// assert_eq!(citail::Options::default().get_max_highlights(), 30);
     /// ```
     #[must_use]
     pub fn get_max_highlights(&self) -> usize {

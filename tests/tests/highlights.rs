@@ -32,7 +32,7 @@ fn every_fixture_has_verbatim_ordered_capped_highlights() {
             .find(|r| r.step_name == fixture.name)
             .expect("row");
         assert_eq!(done.highlights, row.highlights.len());
-        assert!(row.highlights.len() <= 20);
+        assert!(row.highlights.len() <= Options::default().get_max_highlights());
         assert!(row.highlights.iter().map(|h| h.text.len()).sum::<usize>() <= 4096);
         let text = processed(wire);
         let lines: Vec<&str> = text.split('\n').collect();
@@ -77,7 +77,7 @@ fn logs_without_a_failure_have_no_highlights() {
             .into_iter()
             .find(|f| f.name == name)
             .expect(name);
-        let found = find_highlights(&processed(fixture.wire_tail()), 20, 4096);
+        let found = find_highlights(&processed(fixture.wire_tail()), 30, 4096);
         assert!(found.is_empty(), "{name}: {found:?}");
     }
 }
@@ -119,23 +119,29 @@ fn hand_checked_highlights() {
                 (126, "Finished: FAILURE"),
             ],
         ),
-        // go test -race: the race report, the failing test, the package verdict, the exit status.
+        // go test -race: the race report with the source position of both accesses, the test it
+        // failed, the failing test, the package verdict, the exit status.
         (
             "go-junit-report__017-race.txt",
             &[
                 (4, "WARNING: DATA RACE"),
+                (7, "      /src/github.com/jstemmer/go-junit-report/testdata/src/race/race_test.go:9 +0x39"),
+                (11, "      /src/github.com/jstemmer/go-junit-report/testdata/src/race/race_test.go:12 +0x105"),
+                (39, "    testing.go:1312: race detected during execution of test"),
                 (40, "--- FAIL: TestRace (0.00s)"),
                 (43, "FAIL"),
                 (44, "exit status 1"),
                 (45, "FAIL\tpackage/race\t0.005s"),
             ],
         ),
-        // rustc: both errors, not their `= note:` or source lines.
+        // rustc: both errors and where each is, not their `= note:` or source lines.
         (
             "thiserror__no-display.stderr",
             &[
                 (1, "error[E0599]: the method `as_display` exists for reference `&NoDisplay`, but its trait bounds were not satisfied"),
+                (2, " --> tests/ui/no-display.rs:7:9"),
                 (22, "error[E0277]: the trait bound `NoDisplay: Octal` is not satisfied"),
+                (23, "  --> tests/ui/no-display.rs:13:9"),
             ],
         ),
         // Jest: the suite, its bullet, the two TS errors inside it, the summary.
@@ -153,7 +159,7 @@ fn hand_checked_highlights() {
     let fixtures = load_fixtures();
     for (name, expected) in cases {
         let fixture = fixtures.iter().find(|f| f.name == *name).expect(name);
-        let found: Vec<(u64, String)> = find_highlights(&processed(fixture.wire_tail()), 20, 4096)
+        let found: Vec<(u64, String)> = find_highlights(&processed(fixture.wire_tail()), 30, 4096)
             .into_iter()
             .map(|h| (h.line, h.text))
             .collect();
@@ -382,4 +388,28 @@ fn the_prompt_lookup_reads_only_the_newest_rows() {
         newest.last().map(|r| r.step_name.as_str()),
         Some("retry-1999")
     );
+    // What the lookup did not read is counted and named, newest first to name, and said in
+    // the prompt.
+    let oldest_read = newest.first().expect("rows");
+    let older = store
+        .steps_before_at(oldest_read, 3_000, 3)
+        .expect("older steps");
+    assert_eq!(older.count, 1_950);
+    let names: Vec<&str> = older.newest.iter().map(|s| s.step_name.as_str()).collect();
+    assert_eq!(names, ["retry-1947", "retry-1948", "retry-1949"]);
+    let block = citail::render_prompt_block_noting(&newest, &older, 64 * 1024);
+    assert!(
+        block.contains("_Not read, older than the 50 steps read: 1950 steps; the newest of them:"),
+        "{block}"
+    );
+    // Only live rows count: 14 days after ms 1000, rows created before it have expired.
+    let fourteen_days = 14 * 24 * 3600 * 1000;
+    let later = store
+        .steps_before_at(oldest_read, fourteen_days + 1_000, 3)
+        .expect("older steps later");
+    assert_eq!(later.count, 950, "rows 1000..1950 are still live");
+    let none = store
+        .steps_before_at(oldest_read, u64::MAX / 2, 3)
+        .expect("all expired");
+    assert_eq!(none, citail::OlderSteps::default());
 }

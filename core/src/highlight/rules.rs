@@ -46,6 +46,8 @@ pub(crate) const RULES: &[(&str, &str)] = &[
     ("go-test-fail", r"--- FAIL: "),
     // The race detector's report: the cause of a `-race` failure, though it says WARNING.
     ("go-race", r"^[ \t]*WARNING: DATA RACE"),
+    // What `go test -race` says about the test the race failed.
+    ("go-race-test", r"race detected during execution of test"),
     ("failed-word", r"(?-u:\b)FAILED(?-u:\b)"),
     (
         "failed-count",
@@ -62,6 +64,17 @@ pub(crate) const RULES: &[(&str, &str)] = &[
     (
         "pytest-section",
         r"^=+ (?:ERRORS|FAILURES|short test summary info) =+$",
+    ),
+    // pytest's header of a test that errored before or after it ran: `____ ERROR at setup of
+    // test_x ____`.
+    (
+        "pytest-error-header",
+        r"^_{3,} ERROR at (?:setup|teardown|collection) of [^\n]{1,200} _{3,}$",
+    ),
+    // A linter's count of what it found: `Found 1 problem` (deno lint), `Found 3 problems`.
+    (
+        "problems-found",
+        r"^[ \t]*Found [1-9][0-9]{0,5} problems?(?-u:\b)",
     ),
     (
         "assertion",
@@ -86,7 +99,12 @@ pub(crate) const RULES: &[(&str, &str)] = &[
         "exit-code",
         r"(?i:exit(?:ed)?(?: with)? (?:status|code) [1-9][0-9]{0,3}|exitcode '[1-9][0-9]{0,3}')",
     ),
-    ("npm-error", r"^npm (?:ERR!|error) |^[0-9]{1,6} error "),
+    (
+        "npm-error",
+        r"^npm (?:ERR!|error) |^[0-9]{1,6} error |^[0-9]{1,6} verbose stack [A-Za-z]{0,40}Error: ",
+    ),
+    // cargo's line naming the program that failed: a build script, a test binary.
+    ("cargo-process", r"process didn't exit successfully: "),
     ("pnpm-error", r"ERR_PNPM_[A-Z_]{2,60}"),
     // The shell and the system: `bash: line 1: wrangler: command not found`, `sh: 1: x: not
     // found` is `command not found`'s dash spelling.
@@ -192,7 +210,7 @@ pub(crate) const LITERALS: &[&str] = &[
     "out of memory",
     "oomkilled",
     "stack overflow",
-    // exit-code
+    // exit-code, cargo-process
     "exit",
     // npm-error
     "npm ",
@@ -213,6 +231,10 @@ pub(crate) const LITERALS: &[&str] = &[
     "diff in",
     // go-race
     "data race",
+    // go-race-test
+    "race detected",
+    // problems-found
+    "problem",
 ];
 
 /// Lines that are highlights even though [`EXCLUDE`] matches them: warnings that are the cause.

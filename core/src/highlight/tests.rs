@@ -135,6 +135,16 @@ fn repeats_collapse_and_line_numbers_are_the_first_occurrence() {
 }
 
 #[test]
+fn lines_that_point_at_different_places_do_not_collapse() {
+    // Counters collapse; source positions are where the cause is, and stay apart.
+    let log = "src/a.rs:12:5: error: boom\nsrc/a.rs:40:1: error: boom\n3 failed\n9 failed\n";
+    let found = find_highlights(log, 20, 4096);
+    let lines: Vec<(u64, u32)> = found.iter().map(|h| (h.line, h.repeats)).collect();
+    assert_eq!(lines, [(1, 1), (2, 1), (4, 2)]);
+    assert_eq!(found.get(2).map(|h| h.text.as_str()), Some("9 failed"));
+}
+
+#[test]
 fn over_the_caps_the_first_and_last_are_kept() {
     let log = (1u8..=50).fold(String::new(), |mut log, i| {
         // Distinct words, not only distinct numbers: lines that differ only in their numbers

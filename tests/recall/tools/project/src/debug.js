@@ -1,0 +1,5 @@
+export function inspect(value) {
+  const unused = 42;
+  debugger;
+  return   JSON.stringify(value)
+}

@@ -233,14 +233,27 @@ impl<'a> Row<'a> {
         let mut header = String::with_capacity(160);
         let _ = write!(
             header,
-            "\n### Step {} (job {}, run {}): {}, {} line{} posted\n",
+            "\n### Step {} (job {}, run {}): {}, ",
             inline_code(&log.step_name),
             inline_code(&log.job_id),
             inline_code(&log.run_id),
             inline_code(&log.conclusion),
-            log.original_lines,
-            if log.original_lines == 1 { "" } else { "s" },
         );
+        if log.original_lines == 0 && log.original_bytes > 0 {
+            // Bytes came, but nothing that prints: escape codes, redraws (`\r`), NULs.
+            let _ = writeln!(
+                header,
+                "{} bytes posted, no text once escape codes and redraws are resolved",
+                log.original_bytes
+            );
+        } else {
+            let noun = if log.original_lines == 1 {
+                "line"
+            } else {
+                "lines"
+            };
+            let _ = writeln!(header, "{} {noun} posted", log.original_lines);
+        }
         let highlight_lines: Vec<String> = log.highlights.iter().map(highlight_line).collect();
         let ticks = highlight_lines
             .iter()
@@ -558,7 +571,8 @@ fn share_tails<'a>(rows: &[Row<'a>], plan: &Plan, max_bytes: usize) -> Vec<Optio
 }
 
 /// `\nLast N lines:` (or the whole log, or shortened) and the fenced tail, each line that
-/// `marks` holds marked `▶ L<line>: `; or [`TAIL_LEFT_OUT`].
+/// `marks` holds marked `▶ L<line>: `; a tail of blank lines only is said in words, without a
+/// fence; or [`TAIL_LEFT_OUT`].
 ///
 /// A tail that is not the whole log starts at its first line that shows something (see
 /// [`Row::whole_tail`] and [`Row::fit_tail`]): blank lines left at the cut (or by a redacted
@@ -573,15 +587,37 @@ fn tail_section(log: &CiLog, tail: Tail<'_>, marks: &Marks) -> String {
     };
     let mut out = String::with_capacity(tail.len() + 96 + marks.bytes());
     let shown = count_lines(tail);
+    let noun = if shown == 1 { "line" } else { "lines" };
+    if !tail.is_empty() && tail.trim().is_empty() {
+        // Escape codes, redraws or a redacted block printed nothing: say so, not 200 empty
+        // lines in a fence.
+        let what = if shortened || log.truncated {
+            "Last"
+        } else {
+            "The whole log:"
+        };
+        let _ = writeln!(out, "\n{what} {shown} {noun}, all blank: nothing to show.");
+        return out;
+    }
+    // A tail cut inside a line (a log of one long line) says so: its first line is the end of
+    // a longer one.
+    let cut = if starts_mid_line(log, tail) {
+        if shown == 1 {
+            ", the end of a longer line"
+        } else {
+            ", the first cut at its start"
+        }
+    } else {
+        ""
+    };
     if shortened {
         let _ = write!(
             out,
-            "\nLast {shown} of {} lines (shortened to fit the prompt):\n\n",
+            "\nLast {shown} of {} lines{cut} (shortened to fit the prompt):\n\n",
             log.original_lines
         );
     } else if log.truncated {
-        let noun = if shown == 1 { "line" } else { "lines" };
-        let _ = write!(out, "\nLast {shown} {noun}:\n\n");
+        let _ = write!(out, "\nLast {shown} {noun}{cut}:\n\n");
     } else {
         out.push_str("\nThe whole log:\n\n");
     }
@@ -593,6 +629,18 @@ fn tail_section(log: &CiLog, tail: Tail<'_>, marks: &Marks) -> String {
     }
     let _ = writeln!(out, "{fence}");
     out
+}
+
+/// Whether `shown` (a suffix of `log`'s stored tail) starts inside a line of the posted log:
+/// inside the stored tail, or at the start of a stored tail that kept as many lines as were
+/// posted though it was cut (so its first line lost its start).
+fn starts_mid_line(log: &CiLog, shown: &str) -> bool {
+    let stored = &log.log_tail;
+    let start = stored.len().saturating_sub(shown.len());
+    if start > 0 {
+        return stored.as_bytes().get(start - 1) != Some(&b'\n');
+    }
+    log.truncated && !stored.is_empty() && count_lines(stored) >= log.original_lines
 }
 
 /// `tail` from its first line that is not blank, or `tail` itself when every line is blank.

@@ -64,7 +64,7 @@ try {
   }
   const base = `Fix the failing CI run of ${REPO} at ${SHA}.`
   const prompt = await buildFixCiPrompt(running.store, base, REPO, SHA, { maxBytes: 48 * 1024, log: consoleLogger })
-  console.log(`\n===== fix-CI prompt (${prompt.length} chars) =====\n${prompt}\n===== end of prompt =====`)
+  console.log(`\n===== fix-CI prompt (${Buffer.byteLength(prompt)} bytes) =====\n${prompt}\n===== end of prompt =====`)
   const unchanged = await buildFixCiPrompt(running.store, base, REPO, 'f'.repeat(40))
   console.log(`prompt for a commit with no stored logs is unchanged: ${unchanged === base}`)
   console.log('store stats:', running.store.stats())

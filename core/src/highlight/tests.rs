@@ -103,6 +103,15 @@ const NOT_FAILURES: &[&str] = &[
     "Tests: 300 passed, 300 total",
     "[warn] Some warning about configuration",
     "       testjson/internal/good ···↷↷·············",
+    // npm's boilerplate under every error: where to report it, which node, which argv.
+    "44 error argv \"/usr/local/bin/node\" \"/usr/local/bin/npm\" \"publish\"",
+    "45 error node v4.4.7",
+    "46 error npm  v2.15.8",
+    "43 error Darwin 16.1.0",
+    "49 error If you need help, you may report this error at:",
+    "49 error     <https://github.com/npm/npm/issues>",
+    "npm ERR! A complete log of this run can be found in:",
+    "npm error A complete log of this run can be found in: /home/runner/.npm/_logs/x.log",
 ];
 
 #[test]

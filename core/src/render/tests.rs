@@ -123,8 +123,10 @@ proptest! {
         let rows: Vec<CiLog> = tails.iter().enumerate().map(|(i, t)| row(i as u64, "test", t)).collect();
         let block = render_prompt_block(&rows, usize::MAX);
         let contents = fenced_contents(&block);
-        prop_assert_eq!(contents.len(), rows.len());
-        for (content, tail) in contents.iter().zip(&tails) {
+        // A tail of blank lines only is said in words, without a fence.
+        let fenced: Vec<&String> = tails.iter().filter(|t| t.is_empty() || !t.trim().is_empty()).collect();
+        prop_assert_eq!(contents.len(), fenced.len());
+        for (content, tail) in contents.iter().zip(fenced) {
             prop_assert_eq!(content, &expected_content(tail));
         }
     }
@@ -376,10 +378,25 @@ fn a_tail_that_is_not_the_whole_log_starts_at_a_line_that_shows_something() {
         vec!["error: boom\n\nexit 1\n".to_owned()]
     );
     assert!(block.contains("\nLast 3 lines:\n"), "{block}");
-    // Every line blank: shown as stored (there is nothing better to show).
+    // Every line blank (an ANSI-only log, a redacted key): said, not fenced.
     log.log_tail = "\n\n\n".into();
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    assert!(fenced_contents(&block).is_empty(), "{block}");
+    assert!(
+        block.ends_with("\nLast 3 lines, all blank: nothing to show.\n"),
+        "{block}"
+    );
+    // Bytes posted but no line of text left: the header says what happened.
+    log.log_tail = String::new();
+    log.original_lines = 0;
+    log.original_bytes = 5000;
     let block = render_prompt_block(&[log], usize::MAX);
-    assert_eq!(fenced_contents(&block), vec!["\n\n\n".to_owned()]);
+    assert!(
+        block.contains(
+            "`failure`, 5000 bytes posted, no text once escape codes and redraws are resolved\n"
+        ),
+        "{block}"
+    );
 }
 
 #[test]
@@ -530,4 +547,37 @@ fn steps_a_limited_lookup_did_not_read_are_counted_and_named_as_room_allows() {
         render_prompt_block_noting(&[], &older_steps(5, 5), usize::MAX),
         ""
     );
+}
+
+#[test]
+fn a_tail_cut_inside_a_line_says_so() {
+    // A 64 KiB log of one line, stored as its last 32 KiB.
+    let mut log = row(1, "build", &"x".repeat(32 * 1024));
+    log.truncated = true;
+    log.original_lines = 1;
+    log.original_bytes = 64 * 1024;
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    assert!(
+        block.contains("\nLast 1 line, the end of a longer line:\n"),
+        "{}",
+        block.get(..400).unwrap_or_default()
+    );
+    // Shortened to fit, still inside that line.
+    let block = render_prompt_block(std::slice::from_ref(&log), 2000);
+    assert!(
+        block.contains(", the end of a longer line (shortened to fit the prompt):"),
+        "{block}"
+    );
+    // Two lines kept of two posted, the first cut.
+    log.log_tail = format!("{}\nerror: boom\n", "y".repeat(100));
+    log.original_lines = 2;
+    let block = render_prompt_block(std::slice::from_ref(&log), usize::MAX);
+    assert!(
+        block.contains("\nLast 2 lines, the first cut at its start:\n"),
+        "{block}"
+    );
+    // Whole lines kept: no such words.
+    log.original_lines = 300;
+    let block = render_prompt_block(&[log], usize::MAX);
+    assert!(block.contains("\nLast 2 lines:\n"), "{block}");
 }

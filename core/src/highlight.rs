@@ -176,6 +176,41 @@ impl Highlighter {
     }
 }
 
+/// After this many literal hits, [`collect_builtin`] checks whether they are dense.
+const DENSE_MIN_HITS: usize = 64;
+/// Literal hits more often than once per this many bytes are dense.
+const DENSE_HIT_BYTES: usize = 128;
+
+/// [`collect_builtin`] from byte `from` on, with the combined rules run over the text in one
+/// pass: each match's line is picked as a line search would pick it (the rules never cross a
+/// line break). `counted` is `(byte, line number)` of a line start at or before `from`.
+fn collect_whole<'a>(
+    builtin: &Builtin,
+    text: &'a str,
+    from: usize,
+    counted: (usize, usize),
+    out: &mut Vec<(usize, &'a str)>,
+) {
+    let (mut counted_to, mut line_number) = counted;
+    let mut at = from;
+    while at <= text.len() {
+        let Some(found) = builtin.rules.find_at(text, at) else {
+            break;
+        };
+        let (start, end) = line_around(text, found.start());
+        at = end + 1;
+        line_number += text
+            .get(counted_to..start)
+            .map_or(0, |s| s.bytes().filter(|&b| b == b'\n').count());
+        counted_to = start;
+        let line = text.get(start..end).unwrap_or_default();
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if !builtin.exclude.is_match(line) || builtin.always.is_match(line) {
+            out.push((line_number, line));
+        }
+    }
+}
+
 /// Pushes `(line number, line)` for every line the built-in rules pick, in order.
 ///
 /// Only lines holding one of [`rules::LITERALS`] are searched, each on its own: the literal
@@ -188,7 +223,15 @@ fn collect_builtin<'a>(builtin: &Builtin, text: &'a str, out: &mut Vec<(usize, &
     let mut counted_to = 0;
     let mut line_number = 1;
     let mut at = 0;
+    let mut hits = 0usize;
     while at < haystack.len() {
+        hits += 1;
+        if hits > DENSE_MIN_HITS && hits.saturating_mul(DENSE_HIT_BYTES) > at {
+            // A literal on most lines: one pass of the rules over the rest costs less than a
+            // search started on each line, and finds the same lines.
+            collect_whole(builtin, text, at, (counted_to, line_number), out);
+            return;
+        }
         let found = match builtin
             .literals
             .find(Input::new(haystack).span(at..haystack.len()))

@@ -55,6 +55,64 @@ fn pipeline_64k(bencher: Bencher, name: &str) {
         .bench(|| pipeline.run(black_box(text)));
 }
 
+/// Inputs that are dense in what the gates look for: every short line holds a keyword the
+/// redactor or the highlighter must then look at, the worst case of a gated search.
+const DENSE: &[&str] = &[
+    "key\n",
+    "error key=\n",
+    "token: x\n",
+    "password=\n",
+    "error\n",
+    "FAILED x\n",
+    "%41%42%43\n",
+    "::add-mask::",
+];
+
+/// A 64 KiB input of `unit` repeated; `::add-mask::` declares a different value on each line.
+fn dense(unit: &str) -> String {
+    if unit == "::add-mask::" {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < INPUT_BYTES {
+            text.push_str(&format!("::add-mask::value{i:05}\nvalue{i:05}\n"));
+            i += 1;
+        }
+        return text;
+    }
+    fill_to(unit, INPUT_BYTES)
+}
+
+/// The whole pipeline on [`DENSE`] inputs, to compare with [`pipeline_64k`] on real logs.
+#[divan::bench(args = DENSE)]
+fn pipeline_dense_64k(bencher: Bencher, unit: &str) {
+    let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
+    let text = dense(unit);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| pipeline.run(black_box(&text)));
+}
+
+/// The stages one by one on [`DENSE`] inputs: normalising, redacting, finding highlights.
+#[divan::bench(args = DENSE)]
+fn stage_normalize_dense_64k(bencher: Bencher, unit: &str) {
+    let text = dense(unit);
+    bencher.bench(|| citail::normalize(black_box(&text), true).len());
+}
+
+/// See [`stage_normalize_dense_64k`].
+#[divan::bench(args = DENSE)]
+fn stage_redact_dense_64k(bencher: Bencher, unit: &str) {
+    let text = dense(unit);
+    bencher.bench(|| citail::redact_secrets(black_box(&text)).count);
+}
+
+/// See [`stage_normalize_dense_64k`].
+#[divan::bench(args = DENSE)]
+fn stage_highlights_dense_64k(bencher: Bencher, unit: &str) {
+    let text = dense(unit);
+    bencher.bench(|| citail::find_highlights(black_box(&text), 30, 4096).len());
+}
+
 /// Truncation alone (normalising, redaction and highlights off): what ingest cost before the
 /// pipeline existed.
 #[divan::bench(args = FIXTURES)]
@@ -189,5 +247,5 @@ fn stage_redact_clean_payloads(bencher: Bencher) {
 /// Finding highlights.
 #[divan::bench(sample_count = 50)]
 fn stage_highlights_clean_payloads(bencher: Bencher) {
-    over_clean_payloads(bencher, |p| citail::find_highlights(p, 20, 4096).len());
+    over_clean_payloads(bencher, |p| citail::find_highlights(p, 30, 4096).len());
 }

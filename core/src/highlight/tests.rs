@@ -387,3 +387,17 @@ proptest! {
         prop_assert_eq!(gated_lines(&text), whole_text_lines(&text));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(64)))]
+
+    /// Hundreds of short lines that hold a literal: the gated search turns to one pass over the
+    /// rest of the text, and still finds what a whole-text search finds.
+    #[test]
+    fn a_dense_text_finds_what_a_whole_text_search_finds(
+        parts in proptest::collection::vec(failure_soup(), 40..120),
+    ) {
+        let text = parts.join("\nerror x\n");
+        prop_assert_eq!(gated_lines(&text), whole_text_lines(&text));
+    }
+}

@@ -18,6 +18,56 @@ pub(crate) struct KeywordGate {
     /// Distinct keywords keep the automaton small: past 64 patterns it loses its SIMD
     /// prefilter, and every rule sharing `token` or `://` would otherwise add a copy.
     keywords: Vec<(Vec<u8>, Vec<usize>)>,
+    /// For each first byte, the indices in `keywords` of the keywords that start with it: at a
+    /// find, only those can start there.
+    by_first_byte: Vec<Vec<usize>>,
+}
+
+/// Where each rule's keywords occur in a text, from [`KeywordGate::find`]: per rule, the
+/// offsets by increasing value, at most `cap + 1` of them (more than `cap` means dense: the
+/// caller scans the whole text for that rule, so the rest need not be kept).
+#[derive(Debug, Default)]
+pub(crate) struct Hits {
+    by_rule: Vec<Vec<usize>>,
+    /// Rules numbered past the table (the `::add-mask::` pass), with their offsets.
+    others: Vec<(usize, Vec<usize>)>,
+    cap: usize,
+}
+
+impl Hits {
+    /// The offsets where `rule`'s keywords start, increasing; see [`Hits::dense`].
+    pub(crate) fn of(&self, rule: usize) -> &[usize] {
+        if let Some(at) = self.by_rule.get(rule) {
+            return at;
+        }
+        self.others
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .map_or(&[], |(_, at)| at.as_slice())
+    }
+
+    /// Whether `rule`'s keywords occur more than `cap` times (only the first `cap + 1` are kept).
+    pub(crate) fn dense(&self, rule: usize) -> bool {
+        self.of(rule).len() > self.cap
+    }
+
+    fn push(&mut self, rule: usize, at: usize) {
+        let cap = self.cap;
+        if rule >= self.by_rule.len() && !self.others.iter().any(|(r, _)| *r == rule) {
+            self.others.push((rule, Vec::new()));
+        }
+        let offsets = if let Some(offsets) = self.by_rule.get_mut(rule) {
+            Some(offsets)
+        } else {
+            self.others
+                .iter_mut()
+                .find(|(r, _)| *r == rule)
+                .map(|(_, offsets)| offsets)
+        };
+        if let Some(offsets) = offsets.filter(|o| o.len() <= cap) {
+            offsets.push(at);
+        }
+    }
 }
 
 impl KeywordGate {
@@ -45,17 +95,33 @@ impl KeywordGate {
             .match_kind(MatchKind::LeftmostFirst)
             .build(distinct.iter().map(|(k, _)| k))
             .map_err(|e| Error::corrupt(format!("keyword automaton: {e}")))?;
+        let mut by_first_byte = vec![Vec::new(); 256];
+        for (index, (keyword, _)) in distinct.iter().enumerate() {
+            if let Some(slot) = keyword
+                .first()
+                .and_then(|&b| by_first_byte.get_mut(usize::from(b)))
+            {
+                slot.push(index);
+            }
+        }
         Ok(KeywordGate {
             finder,
             keywords: distinct,
+            by_first_byte,
         })
     }
 
-    /// Pushes `(rule, offset)` onto `hits` for every occurrence of a keyword in `text`, in any
-    /// ASCII case, by increasing offset (the byte where the keyword starts).
-    pub(crate) fn find(&self, text: &str, hits: &mut Vec<(usize, usize)>) {
+    /// Every occurrence of a keyword in `text`, in any ASCII case, as the offset (the byte where
+    /// the keyword starts) of each rule it gates, by rule: rules `0..rules` and any other rule
+    /// number the gate was built with; each rule keeps at most `cap + 1` offsets.
+    pub(crate) fn find(&self, text: &str, rules: usize, cap: usize) -> Hits {
+        let mut hits = Hits {
+            by_rule: vec![Vec::new(); rules],
+            others: Vec::new(),
+            cap,
+        };
         if self.keywords.is_empty() {
-            return;
+            return hits;
         }
         let lower = text.to_ascii_lowercase();
         let haystack = lower.as_bytes();
@@ -68,13 +134,23 @@ impl KeywordGate {
                 break;
             };
             let rest = haystack.get(found.start()..).unwrap_or_default();
-            for (keyword, rules) in &self.keywords {
+            let candidates = rest
+                .first()
+                .and_then(|&b| self.by_first_byte.get(usize::from(b)))
+                .map_or(&[][..], Vec::as_slice);
+            for &index in candidates {
+                let Some((keyword, rules)) = self.keywords.get(index) else {
+                    continue;
+                };
                 if rest.starts_with(keyword) {
-                    hits.extend(rules.iter().map(|&rule| (rule, found.start())));
+                    for &rule in rules {
+                        hits.push(rule, found.start());
+                    }
                 }
             }
             at = found.start() + 1;
         }
+        hits
     }
 }
 
@@ -84,20 +160,27 @@ mod tests {
 
     fn marked(keywords: &[(&str, usize)], text: &str) -> Vec<bool> {
         let gate = KeywordGate::new(keywords).expect("gate");
-        let mut hits = Vec::new();
-        gate.find(text, &mut hits);
-        assert!(hits.is_sorted_by_key(|&(_, at)| at), "{hits:?}");
+        let hits = gate.find(text, 4, usize::MAX);
         (0..4)
-            .map(|rule| hits.iter().any(|&(r, _)| r == rule))
+            .map(|rule| {
+                assert!(hits.of(rule).is_sorted(), "{hits:?}");
+                !hits.of(rule).is_empty()
+            })
             .collect()
     }
 
     #[test]
     fn hits_carry_the_offset_in_the_original_text() {
-        let gate = KeywordGate::new(&[("key", 0), ("ab", 1)]).expect("gate");
-        let mut hits = Vec::new();
-        gate.find("é KEY abkey", &mut hits);
-        assert_eq!(hits, [(0, 3), (1, 7), (0, 9)]);
+        let gate = KeywordGate::new(&[("key", 0), ("ab", 1), ("ke", usize::MAX)]).expect("gate");
+        let hits = gate.find("é KEY abkey", 2, usize::MAX);
+        assert_eq!(
+            (hits.of(0), hits.of(1), hits.of(usize::MAX)),
+            (&[3, 9][..], &[7][..], &[3, 9][..])
+        );
+        // Past the cap, a rule keeps cap + 1 offsets and is dense.
+        let hits = gate.find("key key key key", 2, 2);
+        assert_eq!(hits.of(0), [0, 4, 8]);
+        assert!(hits.dense(0) && !hits.dense(1));
     }
 
     #[test]

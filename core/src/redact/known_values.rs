@@ -13,23 +13,28 @@
 //! - the forms are the value itself, its base64 at each of the three byte alignments it can
 //!   take inside a longer base64 string (only the characters that depend on the value alone),
 //!   its percent-encoding (strict, and as `encodeURIComponent` writes it) and its JSON-escaped
-//!   form; each of a multi-line value's lines is a value of its own. The step script
-//!   (`examples/forgejo/post-ci-log.sh`) masks the same forms before it posts.
+//!   form (for the [`MAX_ENCODED_VALUES`] longest values; a log that declares more has the
+//!   rest masked as they are); each of a multi-line value's lines is a value of its own. The
+//!   step script (`examples/forgejo/post-ci-log.sh`) masks the same forms before it posts.
 
 /// Values shorter than this many characters are not masked.
 pub(crate) const MIN_VALUE_CHARS: usize = 4;
+
+/// How many declared values (the longest) are masked in every form; the others as they are.
+pub(crate) const MAX_ENCODED_VALUES: usize = 256;
 
 /// The command that declares a value secret, as the runner reads it from a step's output.
 const ADD_MASK: &str = "::add-mask::";
 
 /// The values declared with `::add-mask::` in `text`, each at most once, longest first.
 pub(crate) fn declared(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut values: Vec<String> = Vec::new();
     for (at, _) in text.match_indices(ADD_MASK) {
         let rest = text.get(at + ADD_MASK.len()..).unwrap_or_default();
         let line = rest.split('\n').next().unwrap_or_default();
         let value = line.trim();
-        if usable(value) && !values.iter().any(|v| v == value) {
+        if usable(value) && seen.insert(value) {
             values.push(value.to_owned());
         }
     }

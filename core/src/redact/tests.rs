@@ -1,5 +1,6 @@
 use super::*;
 use proptest::prelude::*;
+use std::fmt::Write as _;
 
 fn redact(text: &str) -> (String, usize) {
     let out = Redactor::builtin().redact(text);
@@ -333,6 +334,35 @@ fn forgejo_shop_leaks() -> impl Strategy<Value = (String, Vec<String>)> {
     ]
 }
 
+/// A log that declares thousands of values: every one is masked as it is (past the first
+/// [`known_values::MAX_ENCODED_VALUES`], not in its encodings), in one pass.
+#[test]
+fn thousands_of_add_mask_values_are_all_masked() {
+    let mut values: Vec<String> = vec!["the longest one: a b!".to_owned()];
+    values.extend((1..3000).map(|i| format!("secret-{i:05}")));
+    let mut text = String::new();
+    for v in &values {
+        let _ = writeln!(text, "::add-mask::{v}\nusing {v}");
+    }
+    let (out, count) = redact(&text);
+    assert_eq!(count, 6000, "every declaration and every use");
+    for v in &values {
+        assert_gone(&out, v);
+    }
+    // The longest values are masked in their encodings too.
+    let first = values.first().expect("values");
+    assert_ne!(&known_values::percent_encoded(first), first);
+    let (out, _) = redact(&format!(
+        "{text}json \"{}\"\n",
+        known_values::percent_encoded(first)
+    ));
+    assert!(
+        out.ends_with("json \"[REDACTED:add-mask]\"\n"),
+        "{}",
+        out.get(out.len() - 80..).unwrap_or_default()
+    );
+}
+
 /// Hand-made: the keys of an add-mask value, wherever and however it is written.
 #[test]
 fn add_mask_values_are_masked_everywhere_in_every_form() {
@@ -392,6 +422,18 @@ fn a_percent_encoded_secret_is_matched_decoded_and_redacted_encoded() {
         out,
         "url=https://ci:[REDACTED:url-credentials]@git.example.com/o/r.git q=a%20b"
     );
+    assert_eq!(count, 1);
+}
+
+/// Escapes on every line: the whole text is decoded once, and finds what the line-by-line
+/// view finds.
+#[test]
+fn a_text_dense_in_percent_escapes_is_redacted_as_line_by_line() {
+    let line = "url=https://ci:p%40ss%2Dw0rd@git.example.com/o/r.git q=a%20b\n";
+    let (alone, _) = redact(line);
+    let noise = "progress 50%25 of a%20b\n".repeat(600);
+    let (out, count) = redact(&format!("{noise}{line}{noise}"));
+    assert_eq!(out, format!("{noise}{alone}{noise}"));
     assert_eq!(count, 1);
 }
 
@@ -469,5 +511,21 @@ proptest! {
     fn redact_is_idempotent_on_arbitrary_text(text in "[ -~\n]{0,300}") {
         let (once, _) = redact(&text);
         prop_assert_eq!(redact(&once), (once.clone(), 0));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::proptest_cases(48)))]
+
+    /// A keyword on most short lines: the rule scans the whole text in one pass instead, and
+    /// finds what the whole-text scan finds.
+    #[test]
+    fn a_text_dense_in_keywords_finds_what_a_whole_text_scan_finds(
+        parts in proptest::collection::vec(keyword_soup(), 20..60),
+    ) {
+        let text = parts.join("\nkey\ntoken\n");
+        let reference = whole_text_redactor().redact(&text);
+        let gated = Redactor::builtin().redact(&text);
+        prop_assert_eq!(gated, reference);
     }
 }

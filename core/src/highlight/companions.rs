@@ -6,8 +6,8 @@
 //! - a heading (`Failures:`, `Errors:`, `failures:`) brings the indented or bulleted items under
 //!   it (up to [`HEADING_ITEMS`]);
 //! - a compiler's diagnostic header (`error[E0277]: …`, `error[no-unused-vars]: …`) brings the
-//!   ` --> file:line:col` line under it, which says where (and the path on the line after the
-//!   arrow when the tool wrapped it there);
+//!   ` --> file:line:col` line under it, which says where (or, when the tool wrapped the path
+//!   onto the line after a bare arrow, that line);
 //! - the race detector's `WARNING: DATA RACE` brings the source position of each access it
 //!   reports (the first frame under `Write at 0x… by goroutine 7:`, `Previous read at …`), up to
 //!   [`RACE_FRAMES`].
@@ -101,12 +101,14 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
             }
         } else if p.diagnostic.is_match(line) {
             if let Some(arrow) = line_at(number + 1).filter(|l| p.location.is_match(l)) {
-                out.push((number + 1, arrow));
-                // `  --> ` alone: the tool wrapped a long path onto the next line.
+                // `  --> ` alone: the tool wrapped a long path onto the next line, which is the
+                // location (the bare arrow says nothing).
                 if arrow.trim() == "-->" {
                     if let Some(path) = line_at(number + 2).filter(|l| !l.trim().is_empty()) {
                         out.push((number + 2, path));
                     }
+                } else {
+                    out.push((number + 1, arrow));
                 }
             }
         } else if p.race.is_match(line) {
@@ -163,7 +165,7 @@ mod tests {
         // deno lint wraps a long path onto the line after the arrow.
         let deno =
             "error[no-unused-vars]: `x` is never used\n  --> \nC:\\src\\main.ts:29:9\n   | \n";
-        assert_eq!(numbers(deno, &[1]), [1, 2, 3]);
+        assert_eq!(numbers(deno, &[1]), [1, 3]);
         // No arrow under it: nothing comes.
         assert_eq!(numbers("error[E0599]: no method\nmore\n", &[1]), [1]);
         let race = "WARNING: DATA RACE\nWrite at 0x00c000138168 by goroutine 8:\n  pkg.TestRace.func1()\n      /src/race_test.go:9 +0x39\n\nPrevious write at 0x00c000138168 by goroutine 7:\n  pkg.TestRace()\n      /src/race_test.go:12 +0x105\n  testing.tRunner()\n      /go/testing.go:1439 +0x213\n==================\nRead at 0x1 by goroutine 9:\n  f()\n      /src/a.go:1\n";

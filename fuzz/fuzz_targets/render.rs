@@ -1,8 +1,8 @@
-//! `render_prompt_block` on arbitrary rows and budgets, read back with a CommonMark parser: the
-//! budget holds; the only headings are the block's own (one `## CI log excerpts`, one
-//! `### Step …` per shown row, each made of exactly its text and four code spans, so no field
-//! can forge structure); every code block is a suffix of a row's tail (once the `▶ L<n>: ` marks
-//! in front of highlighted lines are taken out) or a highlight list.
+//! `render_prompt_block_noting` on arbitrary rows, steps not read and budgets, read back with a
+//! CommonMark parser: the budget holds; the only headings are the block's own (one `## CI log
+//! excerpts`, one `### Step …` per shown row, each made of exactly its text and four code spans,
+//! so no field can forge structure); every code block is a suffix of a row's tail (once the
+//! `▶ L<n>: ` marks in front of highlighted lines are taken out) or a highlight list.
 #![no_main]
 use arbitrary::Arbitrary;
 use citail::{CiLog, Highlight};
@@ -25,6 +25,8 @@ struct Row {
 struct Input {
     rows: Vec<Row>,
     budget: u16,
+    /// Steps a limited lookup did not read: how many, and the names of the newest.
+    older: (u16, Vec<(String, String, String)>),
 }
 
 fuzz_target!(|input: Input| {
@@ -62,7 +64,24 @@ fuzz_target!(|input: Input| {
         })
         .collect();
     let budget = usize::from(input.budget) * 4;
-    let block = citail::render_prompt_block(&logs, budget);
+    let (count, named) = input.older;
+    let older = citail::OlderSteps {
+        count: u64::from(count),
+        newest: named
+            .into_iter()
+            .take(usize::from(count).min(25))
+            .enumerate()
+            .map(|(i, (step, job, run))| citail::StepRef {
+                id: i as u64,
+                created_at: 0,
+                run_id: run,
+                job_id: job,
+                step_name: step,
+                conclusion: "failure".into(),
+            })
+            .collect(),
+    };
+    let block = citail::render_prompt_block_noting(&logs, &older, budget);
     assert!(block.len() <= budget, "over budget");
     if logs.is_empty() || block.is_empty() {
         return;

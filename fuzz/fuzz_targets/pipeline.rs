@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let pipeline = Pipeline::new(&options).expect("valid options");
     let out = pipeline.run(&text);
     assert!(out.tail.len() <= max_bytes && citail::count_lines(&out.tail) <= max_lines);
-    assert!(out.highlights.len() <= 20);
+    assert!(out.highlights.len() <= options.get_max_highlights());
 
     let clean = normalize(&text, switches & 2 == 0);
     assert_eq!(

@@ -8,6 +8,9 @@
 //! - a compiler's diagnostic header (`error[E0277]: …`, `error[no-unused-vars]: …`) brings the
 //!   ` --> file:line:col` line under it, which says where (or, when the tool wrapped the path
 //!   onto the line after a bare arrow, that line);
+//! - an `error: …` line brings the `note: …` lines right under it, up to [`NOTES`] (bun's
+//!   `error: lockfile had changes, but lockfile is frozen` is followed by the note that says
+//!   which dependency changed);
 //! - the race detector's `WARNING: DATA RACE` brings the source position of each access it
 //!   reports (the first frame under `Write at 0x… by goroutine 7:`, `Previous read at …`), up to
 //!   [`RACE_FRAMES`].
@@ -27,6 +30,8 @@ use std::sync::LazyLock;
 const MESSAGE_LINES: usize = 3;
 /// Items kept under a heading.
 const HEADING_ITEMS: usize = 8;
+/// Notes kept under an `error:` line.
+const NOTES: usize = 2;
 /// Access positions kept under a race report.
 const RACE_FRAMES: usize = 4;
 /// Lines of a race report searched for its accesses.
@@ -38,6 +43,8 @@ struct Patterns {
     item: Regex,
     diagnostic: Regex,
     location: Regex,
+    plain_error: Regex,
+    note: Regex,
     race: Regex,
     race_access: Regex,
     go_frame: Regex,
@@ -53,6 +60,8 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
         item: Regex::new(r"^(?:[ \t]+[^ \t]|[ \t]*(?:[-*•]|[0-9]{1,3}[.)])[ \t])").ok()?,
         diagnostic: Regex::new(r"^[ \t]*error\[[A-Za-z0-9_-]{1,40}\]: ").ok()?,
         location: Regex::new(r"^[ \t]*--> ?").ok()?,
+        plain_error: Regex::new(r"^[ \t]*error: ").ok()?,
+        note: Regex::new(r"^[ \t]*note: ").ok()?,
         race: Regex::new(r"^[ \t]*WARNING: DATA RACE").ok()?,
         race_access: Regex::new(
             r"^[ \t]*(?:Previous )?(?:[Ww]rite|[Rr]ead) at 0x[0-9a-f]+ by (?:goroutine [0-9]+|main goroutine):[ \t]*$",
@@ -71,6 +80,7 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
         p.panic_header.is_match(line)
             || p.heading.is_match(line)
             || p.diagnostic.is_match(line)
+            || p.plain_error.is_match(line)
             || p.race.is_match(line)
     };
     if !lines.iter().any(|&(_, line)| wants(line)) {
@@ -109,6 +119,13 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
                     }
                 } else {
                     out.push((number + 1, arrow));
+                }
+            }
+        } else if p.plain_error.is_match(line) {
+            for next in (number + 1..).take(NOTES) {
+                match line_at(next) {
+                    Some(l) if p.note.is_match(l) => out.push((next, l)),
+                    _ => break,
                 }
             }
         } else if p.race.is_match(line) {
@@ -166,6 +183,10 @@ mod tests {
         let deno =
             "error[no-unused-vars]: `x` is never used\n  --> \nC:\\src\\main.ts:29:9\n   | \n";
         assert_eq!(numbers(deno, &[1]), [1, 3]);
+        // bun: the notes under an error say what changed.
+        let bun = "error: lockfile had changes, but lockfile is frozen\nnote: left-pad was added\nnote: try again\nnote: third\nok\n";
+        assert_eq!(numbers(bun, &[1]), [1, 2, 3]);
+        assert_eq!(numbers("error: x\n\nnote: far\n", &[1]), [1]);
         // No arrow under it: nothing comes.
         assert_eq!(numbers("error[E0599]: no method\nmore\n", &[1]), [1]);
         let race = "WARNING: DATA RACE\nWrite at 0x00c000138168 by goroutine 8:\n  pkg.TestRace.func1()\n      /src/race_test.go:9 +0x39\n\nPrevious write at 0x00c000138168 by goroutine 7:\n  pkg.TestRace()\n      /src/race_test.go:12 +0x105\n  testing.tRunner()\n      /go/testing.go:1439 +0x213\n==================\nRead at 0x1 by goroutine 9:\n  f()\n      /src/a.go:1\n";

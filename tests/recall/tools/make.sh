@@ -46,6 +46,8 @@ run prettier-check "$bin/prettier" --check src
 run vitest "$bin/vitest" run test/math.test.ts
 run bun-test "$bin/bun" test ./test/math.bun.ts
 run pytest .venv/bin/python -m pytest tests
+# bun-frozen/bun.lock was saved before left-pad joined package.json, as a lockfile left behind.
+(cd bun-frozen && run bun-install-frozen "$bin/bun" install --frozen-lockfile)
 run cargo-build cargo build --offline --manifest-path crate/Cargo.toml
 run cargo-clippy cargo clippy --offline --manifest-path crate-test/Cargo.toml --all-targets -- -D warnings
 run cargo-test cargo test --offline --manifest-path crate-test/Cargo.toml

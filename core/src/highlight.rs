@@ -129,9 +129,11 @@ impl Highlighter {
     /// - each highlight's `text` is a line of `text` (or its first
     ///   [`MAX_HIGHLIGHT_LINE_BYTES`] bytes), less the runner prefix most of the text's lines
     ///   carry (`gh run view --log` columns, act's `[wf/job] |`, docker compose's `svc |`,
-    ///   BuildKit's `#N 1.23`; see `highlight/prefix.rs`), and `line` is its 1-based line number;
+    ///   BuildKit's `#N 1.23`; see `highlight/prefix.rs`), or, for a `go test -json` output
+    ///   event, its `Output` value (see `highlight/go_json.rs`); `line` is its 1-based number;
     /// - a line that only announces what follows brings those lines, bounded: a panic's location
-    ///   its message, a `Failures:` heading its items (see `highlight/companions.rs`);
+    ///   its message, a `Failures:` heading its items, a diagnostic its location, a race report
+    ///   its accesses, an `error:` its notes (see `highlight/companions.rs`);
     /// - highlights are in increasing line order, and no two have the same text: a repeated line
     ///   is one highlight whose `repeats` counts it, at its first line; lines that differ only
     ///   in their numbers or progress marks (`3 tests, 1 failure`, `pkg ··✖✖`) are one too, shown

@@ -5,6 +5,11 @@
 //! events), then each `output` event of one of them that holds a test message is a highlight,
 //! and so is a package's `FAIL\t<package>` line.
 //!
+//! A highlight that is such an event (whichever rule picked it) shows its `Output` value, still
+//! JSON-escaped and without its closing `\n`: `L52:     TestX: x_test.go:50: failed sub a`, not
+//! 200 bytes of timestamps and package paths around it. It is a substring of the line, so the
+//! tail can still mark it.
+//!
 //! Invariants: a text without a `"Action":"fail"` event is returned unchanged without being
 //! split into lines; only lines of the text are added, with their own numbers; the result is in
 //! increasing line order with each line once.
@@ -49,7 +54,10 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
         .filter(|e| e.contains(FAIL_EVENT))
         .filter_map(|e| Some((field(e, "Package")?, field(e, "Test")?)))
         .collect();
-    let mut out = lines;
+    let mut out: Vec<(usize, &'a str)> = lines
+        .into_iter()
+        .map(|(number, line)| (number, output_of(line).unwrap_or(line)))
+        .collect();
     for (number, event) in (1..).zip(&events) {
         if !event.contains(r#""Action":"output""#) {
             continue;
@@ -64,12 +72,23 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
         };
         let is_verdict = field(event, "Test").is_none() && p.package_fail.is_match(output);
         if is_verdict || (p.message.is_match(output) && of_failed_test()) {
-            out.push((number, event));
+            out.push((number, output_of(event).unwrap_or(event)));
         }
     }
     out.sort_by_key(|&(number, _)| number);
     out.dedup_by_key(|&mut (number, _)| number);
     out
+}
+
+/// The `Output` of an `output` event, without its closing `\n` escape; `None` for any other
+/// line or an empty output.
+fn output_of(line: &str) -> Option<&str> {
+    if !line.starts_with('{') || !line.contains(r#""Action":"output""#) {
+        return None;
+    }
+    let output = field(line, "Output")?;
+    let output = output.strip_suffix("\\n").unwrap_or(output);
+    (!output.trim().is_empty()).then_some(output)
 }
 
 /// The raw (still JSON-escaped) string value of `"name":"…"` in `event`, or `None`.
@@ -109,6 +128,14 @@ mod tests {
         ]
         .join("\n");
         assert_eq!(numbers(&log), [2, 6]);
+        let texts: Vec<&str> = add(&log, Vec::new()).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            texts,
+            [
+                "    TestA: a_test.go:29: failed the first",
+                "FAIL\\tp\\t0.026s"
+            ]
+        );
         // The same test name in another package is another test.
         let other = log.replace(
             r#""Package":"p","Test":"TestA","Output""#,

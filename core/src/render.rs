@@ -78,9 +78,9 @@ pub fn render_prompt_block(logs: &[CiLog], max_bytes: usize) -> String {
 
 /// [`render_prompt_block`] for rows that a lookup limited to the newest ones returned, closing
 /// with a note on the steps it did not read: `older` (from
-/// [`Store::steps_before_at`](crate::Store::steps_before_at) on the oldest row read) is counted
-/// and its steps named, as many as the budget leaves room for after the rows' headers (the
-/// count is always given). Nothing is lost silently. No rows still gives `""`.
+/// [`Store::steps_before_at`](crate::Store::steps_before_at) on the oldest row read) is always
+/// counted, and its steps are named as far as that costs no row read and none of its
+/// highlights (only tail bytes). Nothing is lost silently. No rows still gives `""`.
 ///
 /// ```
 /// # let row = |id: u64, step: &str| citail::CiLog {
@@ -103,15 +103,21 @@ pub fn render_prompt_block_noting(logs: &[CiLog], older: &OlderSteps, max_bytes:
         return String::new();
     }
     let rows: Vec<Row<'_>> = logs.iter().map(Row::new).collect();
-    // Name as many older steps as the budget leaves room for: all, then half as many, … none.
+    // The plan with the older steps only counted; then name as many of them as fit without
+    // costing a step or a highlight of those read: all, then half as many, … none.
+    let Some(counted) = plan(&rows, max_bytes, &older_note(older, logs.len(), 0)) else {
+        return String::new();
+    };
     let mut names = older.newest.len();
     let plan = loop {
-        let note = older_note(older, logs.len(), names);
-        if let Some(plan) = plan(&rows, max_bytes, &note) {
-            break plan;
-        }
         if names == 0 {
-            return String::new();
+            break counted;
+        }
+        let named = plan(&rows, max_bytes, &older_note(older, logs.len(), names));
+        if let Some(named) = named
+            .filter(|p| p.shown == counted.shown && p.shown_highlights == counted.shown_highlights)
+        {
+            break named;
         }
         names /= 2;
     };

@@ -542,6 +542,23 @@ fn steps_a_limited_lookup_did_not_read_are_counted_and_named_as_room_allows() {
     assert!(small.contains("500 steps"), "{small}");
     assert!(small.contains("boom"), "{small}");
     assert!(small.matches("`older-").count() < 20, "{small}");
+    // Names never push a step read, or its highlights, out of the block.
+    let rows: Vec<CiLog> = (1..=3)
+        .map(|i| {
+            let mut r = row(100 + i, &format!("step{i}"), "boom\n");
+            r.highlights = vec![hl(1, "error: a failure line long enough to cost bytes", 1)];
+            r
+        })
+        .collect();
+    let counted_only = render_prompt_block_noting(&rows, &older_steps(500, 0), usize::MAX);
+    // Room for the block with the count and a little more, not for 20 names: a plan's
+    // reservations are whole-tail estimates, so give it what it reserves.
+    let tight = counted_only.len() + 3 * TAIL_LEFT_OUT.len();
+    let block = render_prompt_block_noting(&rows, &older_steps(500, 20), tight);
+    assert!(block.len() <= tight);
+    assert!(!block.contains("_Left out"), "{block}");
+    assert_eq!(block.matches("error: a failure line").count(), 3, "{block}");
+    assert!(block.contains("500 steps"), "{block}");
     // No rows read: nothing at all, as before.
     assert_eq!(
         render_prompt_block_noting(&[], &older_steps(5, 5), usize::MAX),

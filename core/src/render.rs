@@ -108,18 +108,18 @@ pub fn render_prompt_block_noting(logs: &[CiLog], older: &OlderSteps, max_bytes:
     let Some(counted) = plan(&rows, max_bytes, &older_note(older, logs.len(), 0)) else {
         return String::new();
     };
-    let mut names = older.newest.len();
+    let mut to_name = older.newest.len();
     let plan = loop {
-        if names == 0 {
+        if to_name == 0 {
             break counted;
         }
-        let named = plan(&rows, max_bytes, &older_note(older, logs.len(), names));
-        if let Some(named) = named
+        let candidate = plan(&rows, max_bytes, &older_note(older, logs.len(), to_name));
+        if let Some(candidate) = candidate
             .filter(|p| p.shown == counted.shown && p.shown_highlights == counted.shown_highlights)
         {
-            break named;
+            break candidate;
         }
-        names /= 2;
+        to_name /= 2;
     };
     let (mut best, mut any_cut) = assemble(&rows, &plan, max_bytes, 0);
     // Marking highlights in the tails gives bytes back; offering them to the shortened tails

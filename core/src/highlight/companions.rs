@@ -93,22 +93,23 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
     let line_at = |number: usize| all.get(number.wrapping_sub(1)).copied();
     let mut out = lines.clone();
     for &(number, line) in &lines {
+        // The lines right after `number` while `wanted` holds, at most `most` of them.
+        let mut following = |most: usize, wanted: &dyn Fn(&str) -> bool| {
+            for next in (number + 1..).take(most) {
+                match line_at(next) {
+                    Some(l) if wanted(l) => out.push((next, l)),
+                    _ => break,
+                }
+            }
+        };
         if p.panic_header.is_match(line) {
-            for next in (number + 1..).take(MESSAGE_LINES) {
-                match line_at(next) {
-                    Some(l) if !l.trim().is_empty() && !l.trim_start().starts_with("note:") => {
-                        out.push((next, l));
-                    }
-                    _ => break,
-                }
-            }
+            following(MESSAGE_LINES, &|l| {
+                !l.trim().is_empty() && !l.trim_start().starts_with("note:")
+            });
         } else if p.heading.is_match(line) {
-            for next in (number + 1..).take(HEADING_ITEMS) {
-                match line_at(next) {
-                    Some(l) if p.item.is_match(l) => out.push((next, l)),
-                    _ => break,
-                }
-            }
+            following(HEADING_ITEMS, &|l| p.item.is_match(l));
+        } else if p.plain_error.is_match(line) {
+            following(NOTES, &|l| p.note.is_match(l));
         } else if p.diagnostic.is_match(line) {
             if let Some(arrow) = line_at(number + 1).filter(|l| p.location.is_match(l)) {
                 // `  --> ` alone: the tool wrapped a long path onto the next line, which is the
@@ -119,13 +120,6 @@ pub(crate) fn add<'a>(text: &'a str, lines: Vec<(usize, &'a str)>) -> Vec<(usize
                     }
                 } else {
                     out.push((number + 1, arrow));
-                }
-            }
-        } else if p.plain_error.is_match(line) {
-            for next in (number + 1..).take(NOTES) {
-                match line_at(next) {
-                    Some(l) if p.note.is_match(l) => out.push((next, l)),
-                    _ => break,
                 }
             }
         } else if p.race.is_match(line) {

@@ -16,7 +16,8 @@ export CITAIL_PROPTEST_CASES="${CITAIL_PROPTEST_CASES:-4096}"
 # kill -9 trials of tests/tests/kill9.rs (a long run: CITAIL_KILL_TRIALS=5000).
 export CITAIL_KILL_TRIALS="${CITAIL_KILL_TRIALS:-200}"
 
-step() { printf '\n==== %s\n' "$*"; }
+# Each step's heading carries the seconds since the start, so a slow step shows in the log.
+step() { printf '\n==== [%4ds] %s\n' "$SECONDS" "$*"; }
 
 step "install: cargo fetch, npm ci"
 cargo fetch --locked

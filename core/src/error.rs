@@ -190,3 +190,12 @@ from_redb!(
     redb::CommitError,
     redb::SetDurabilityError,
 );
+
+/// The message a caught panic carried, or `"panic"` when it carried none that is text.
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}

@@ -35,52 +35,39 @@
     clippy::doc_markdown
 )]
 
-mod check;
+// Shared by the three rooms below: the models, the options and the errors.
 mod clock;
-mod commit;
-mod compact;
-mod dump;
 mod error;
-mod file_kind;
-mod highlight;
-mod layout;
-mod live;
 mod model;
-mod normalize;
 mod options;
-mod pipeline;
-mod read_only;
-mod reads;
-mod recover;
-mod redact;
-mod registry;
-mod render;
-mod scan;
-mod store;
-mod tables;
-mod truncate;
-mod validate;
 
-pub use check::{CheckReport, Problem};
+// Text in: validate → normalise → redact → highlight → truncate.
+mod ingest;
+// Storage: the redb file and everything that reads or writes it.
+mod storage;
+// Text out: the prompt block.
+mod prompt;
+
 pub use clock::now_ms;
-pub use compact::{compact, Compaction};
-pub use dump::ExportedRow;
 pub use error::{Error, Result};
-pub use highlight::{
-    find_highlights, Highlight, Highlighter, MatcherPattern, ProblemMatcher,
-    MAX_HIGHLIGHT_LINE_BYTES,
+pub use ingest::highlight::{
+    find_highlights, Highlighter, MatcherPattern, ProblemMatcher, MAX_HIGHLIGHT_LINE_BYTES,
 };
-pub use model::{CiLog, Ingested, NewLog, OlderSteps, Stats, StepRef};
-pub use normalize::normalize;
+pub use ingest::normalize::normalize;
+pub use ingest::pipeline::{masked_at_source, Pipeline, Processed, SOURCE_MASKS};
+pub use ingest::redact::{redact_secrets, RedactPattern, Redacted, Redactor};
+pub use ingest::truncate::{count_lines, truncate_tail};
+pub use model::{CiLog, Highlight, Ingested, NewLog, OlderSteps, Stats, StepRef};
 pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
-pub use pipeline::{masked_at_source, Pipeline, Processed, SOURCE_MASKS};
-pub use read_only::ReadOnlyStore;
-pub use recover::Recovery;
-pub use redact::{redact_secrets, RedactPattern, Redacted, Redactor};
-pub use render::{render_prompt_block, render_prompt_block_noting};
-pub use scan::{CommitSummary, RowFilter, Rows};
-pub use store::{CommitStats, Store, Ticket, SCHEMA_VERSION};
-pub use truncate::{count_lines, truncate_tail};
+pub use prompt::render::{render_prompt_block, render_prompt_block_noting};
+pub use storage::check::{CheckReport, Problem};
+pub use storage::compact::{compact, Compaction};
+pub use storage::dump::ExportedRow;
+pub use storage::read_only::ReadOnlyStore;
+pub use storage::recover::Recovery;
+pub use storage::scan::{CommitSummary, RowFilter, Rows};
+pub use storage::schema::SCHEMA_VERSION;
+pub use storage::store::{CommitStats, Store, Ticket};
 
 /// Property-test case count: `CITAIL_PROPTEST_CASES` when set (the test command sets 4096), else
 /// `default`.
@@ -101,7 +88,7 @@ pub mod fuzzing {
     /// # Errors
     /// When `bytes` are not a row value.
     pub fn decode_row(bytes: &[u8]) -> crate::Result<()> {
-        crate::layout::RowValue::decode(bytes).map(|_| ())
+        crate::storage::layout::RowValue::decode(bytes).map(|_| ())
     }
 
     /// Decodes a stored highlight list; returns how many it holds.
@@ -109,7 +96,7 @@ pub mod fuzzing {
     /// # Errors
     /// When `bytes` are not a highlight list.
     pub fn decode_highlights(bytes: &[u8]) -> crate::Result<usize> {
-        crate::layout::decode_highlights(bytes).map(|h| h.len())
+        crate::storage::layout::decode_highlights(bytes).map(|h| h.len())
     }
 
     /// Decodes a stored, zstd-compressed highlight list; returns how many it holds.
@@ -117,7 +104,7 @@ pub mod fuzzing {
     /// # Errors
     /// When `bytes` are not a compressed highlight list.
     pub fn decode_compressed_highlights(bytes: &[u8]) -> crate::Result<usize> {
-        crate::layout::decode_compressed_highlights(bytes).map(|h| h.len())
+        crate::storage::layout::decode_compressed_highlights(bytes).map(|h| h.len())
     }
 
     /// Decompresses a stored tail that must be `tail_bytes` long; returns its length.
@@ -125,7 +112,7 @@ pub mod fuzzing {
     /// # Errors
     /// When `compressed` is not a zstd frame of exactly `tail_bytes` bytes.
     pub fn decompress_tail(compressed: &[u8], tail_bytes: usize) -> crate::Result<usize> {
-        crate::layout::decompress(compressed, tail_bytes).map(|t| t.len())
+        crate::storage::layout::decompress(compressed, tail_bytes).map(|t| t.len())
     }
 }
 

@@ -118,7 +118,7 @@ pub struct CiLog {
     /// The lines of the whole posted log that name the failure, in log order, with their line
     /// numbers (see [`find_highlights`](crate::find_highlights)); empty for rows stored before
     /// schema 2.
-    pub highlights: Vec<crate::Highlight>,
+    pub highlights: Vec<Highlight>,
 }
 
 /// A stored step named without its log: what a prompt names when it does not show the step.
@@ -173,4 +173,23 @@ pub struct Stats {
     pub newest_created_at: Option<u64>,
     /// Size of the database file on disk.
     pub file_bytes: u64,
+}
+
+/// One line that names a failure.
+///
+/// ```
+/// let found = citail::find_highlights("ok\nerror[E0425]: cannot find value `x`\n", 20, 4096);
+/// assert_eq!(found[0].line, 2);
+/// assert_eq!(found[0].text, "error[E0425]: cannot find value `x`");
+/// assert_eq!(found[0].repeats, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Highlight {
+    /// 1-based line number in the posted log (normalising and redacting keep line numbers).
+    pub line: u64,
+    /// The line without its newline: verbatim, or its first
+    /// [`MAX_HIGHLIGHT_LINE_BYTES`](crate::MAX_HIGHLIGHT_LINE_BYTES) bytes (cut on a character boundary).
+    pub text: String,
+    /// How many times this exact line occurred; `line` is the first.
+    pub repeats: u32,
 }

@@ -1,6 +1,8 @@
 //! Store configuration with documented defaults.
 
-use crate::{Error, Highlighter, ProblemMatcher, RedactPattern, Redactor, Result};
+use crate::error::{Error, Result};
+use crate::ingest::highlight::{Highlighter, ProblemMatcher};
+use crate::ingest::redact::{RedactPattern, Redactor};
 
 /// One day in milliseconds.
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -244,7 +246,7 @@ impl Options {
     /// Whether every commit also records redb's allocator state (redb's "quick repair"), so
     /// that opening the file after a crash need not rebuild it by walking every table. It makes
     /// commits two-phase (two fsyncs instead of one). Default: `false`. What each choice costs,
-    /// measured, is in the README's Reliability section (`cargo run --release -p
+    /// measured, is in the repository's docs/reliability.md (`cargo run --release -p
     /// citail-examples --bin recovery-time`).
     ///
     /// ```

@@ -45,7 +45,7 @@ fuzz_target!(|input: Input| {
             conclusion: r.conclusion,
             // pulldown-cmark rewrites `\r` runs and NUL inside code text in ways of its own;
             // stored tails hold neither once normalised, and the unit property test
-            // (core/src/render/tests.rs) checks `\r` with a CommonMark fence reader.
+            // (core/src/prompt/render/tests.rs) checks `\r` with a CommonMark fence reader.
             log_tail: r.tail.replace(['\r', '\0'], " "),
             created_at: i as u64,
             truncated: r.truncated,

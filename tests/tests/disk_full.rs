@@ -6,7 +6,7 @@
 //! every earlier row intact and readable while the limit holds, and once the limit is lifted
 //! (`prlimit` on the running child) the same `Store` must take writes again: no close, no
 //! restart. redb refuses everything after a failed write until its database is opened again;
-//! the store does that itself (`core/src/live.rs`).
+//! the store does that itself (`core/src/storage/live.rs`).
 use citail::{Options, Store};
 use citail_tests::sha;
 use std::io::{BufRead, BufReader, Write};

@@ -1,19 +1,22 @@
-// The README's TypeScript blocks work as written: each ```ts block is written to its own file
-// under target/readme-snippets/ (inside the repository, so `citail` resolves to this
-// workspace's package), type-checked with the project's compiler options, and the first one (no
-// server, no environment) is run under Bun in an empty folder.
+// The TypeScript blocks of the README and of docs/*.md work as written: each ```ts block is
+// written to its own file under target/readme-snippets/ (inside the repository, so `citail`
+// resolves to this workspace's package), type-checked with the project's compiler options, and
+// the README's first one (no server, no environment) is run under Bun in an empty folder.
 //   node scripts/readme-snippets.mjs
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const readme = readFileSync(join(root, 'README.md'), 'utf8')
-const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1])
-if (blocks.length < 2) {
-  console.error(`expected the README's TypeScript blocks, found ${blocks.length}`)
+const tsBlocks = (file) =>
+  [...readFileSync(join(root, file), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
+const perPage = pages.map((page) => ({ page, blocks: tsBlocks(page) }))
+const blocks = perPage.flatMap((p) => p.blocks)
+if (perPage[0].blocks.length < 1 || blocks.length < 2) {
+  console.error(`expected TypeScript blocks in the README and docs/, found ${blocks.length}`)
   process.exit(1)
 }
 const out = join(root, 'target', 'readme-snippets')
@@ -43,4 +46,5 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }
-console.log(`README: ${blocks.length} TypeScript block(s) type-check; the first runs under Bun`)
+const counted = perPage.filter((p) => p.blocks.length > 0).map((p) => `${p.page} ${p.blocks.length}`)
+console.log(`TypeScript blocks type-check (${counted.join(', ')}); the README's first runs under Bun`)

@@ -54,7 +54,7 @@ pub struct StoreOptions {
     pub verify_on_open: Option<bool>,
     /// Record redb's allocator state in every commit, so opening after a crash does not walk
     /// the whole file to rebuild it; commits then take two fsyncs. Default false. Costs measured
-    /// in the README.
+    /// in docs/reliability.md.
     pub quick_repair: Option<bool>,
     /// When the file is damaged (`CORRUPT`), rename it to `<file>.corrupt-<UTC time>` and open a
     /// fresh store in its place; `store.recovered` then says so. Never deletes. Default false.

@@ -1,4 +1,4 @@
-//! The prompt budget does what the README says, over the failing fixture logs: the block never
+//! The prompt budget does what docs/prompt.md says, over the failing fixture logs: the block never
 //! exceeds it; while every step's header and highlights fit, every step is shown; highlights
 //! shrink before any step is left out, and the steps left out are the oldest; a larger budget
 //! never shows less (fewer steps, fewer highlights, or a shorter tail of any step).

@@ -14,6 +14,7 @@
 //! [`pipeline`] only, [`options`](crate::options) (which compiles the stages' patterns). Never
 //! [`storage`](crate::storage) or [`prompt`](crate::prompt).
 
+pub(crate) mod fingerprint;
 pub(crate) mod highlight;
 pub(crate) mod normalize;
 pub(crate) mod pipeline;

@@ -50,6 +50,7 @@ mod prompt;
 
 pub use clock::now_ms;
 pub use error::{Error, Result};
+pub use ingest::fingerprint::{fingerprint, FINGERPRINT_VERSION};
 pub use ingest::highlight::{
     find_highlights, Highlighter, MatcherPattern, ProblemMatcher, MAX_HIGHLIGHT_LINE_BYTES,
 };

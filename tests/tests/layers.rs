@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["clock", "error", "model"],
     &["ingest::normalize", "ingest::truncate", "ingest::validate"],
-    &["ingest::redact", "ingest::highlight"],
+    &["ingest::redact", "ingest::highlight", "ingest::fingerprint"],
     &["options"],
     &["ingest::pipeline"],
     &["prompt::render"],

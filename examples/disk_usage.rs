@@ -29,6 +29,7 @@ fn main() -> Result<(), citail::Error> {
                 head_sha: &head,
                 conclusion: "failure",
                 log_tail: fixture.wire_tail(),
+                ..Default::default()
             };
             store.ingest_at(&log, round)?;
         }

@@ -33,6 +33,7 @@ fn main() -> Result<(), citail::Error> {
             head_sha: &head,
             conclusion: "failure",
             log_tail: fixture.wire_tail(),
+            ..Default::default()
         };
         let done = store.ingest_at(&log, NOW_MS + i as u64)?;
         println!(

@@ -30,6 +30,7 @@ fn fixture_store() -> (tempfile::TempDir, PathBuf) {
             head_sha: &head,
             conclusion: "failure",
             log_tail: fixture.wire_tail(),
+            ..Default::default()
         };
         // Recent, so `show` (which hides expired rows) sees them.
         store
@@ -45,6 +46,7 @@ fn fixture_store() -> (tempfile::TempDir, PathBuf) {
         head_sha: &other,
         conclusion: "failure",
         log_tail: "error: other\n",
+        ..Default::default()
     };
     store.ingest_at(&log, now - 120_000).expect("ingest");
     (dir, path)

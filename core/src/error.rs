@@ -23,7 +23,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// # let dir = tempfile::tempdir()?;
 /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
 /// let log = citail::NewLog { repo: "acme", run_id: "1", job_id: "1", step_name: "test",
-///     head_sha: &"a".repeat(40), conclusion: "failure", log_tail: "" };
+///     head_sha: &"a".repeat(40), conclusion: "failure", log_tail: "", ..Default::default() };
 /// match store.ingest(&log) {
 ///     Err(citail::Error::InvalidField { field, reason }) => {
 ///         assert_eq!(field, "repo");

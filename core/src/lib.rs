@@ -14,7 +14,7 @@
 //! store.ingest(&NewLog {
 //!     repo: "acme/widgets", run_id: "812", job_id: "3", step_name: "test",
 //!     head_sha: sha, conclusion: "failure",
-//!     log_tail: "running 3 tests\ntest parse ... FAILED\n",
+//!     log_tail: "running 3 tests\ntest parse ... FAILED\n", ..Default::default()
 //! })?;
 //! let rows = store.logs_for("acme/widgets", sha)?;
 //! let prompt = citail::render_prompt_block(&rows, 64 * 1024);
@@ -58,7 +58,9 @@ pub use ingest::normalize::normalize;
 pub use ingest::pipeline::{masked_at_source, Pipeline, Processed, SOURCE_MASKS};
 pub use ingest::redact::{redact_secrets, RedactPattern, Redacted, Redactor};
 pub use ingest::truncate::{count_lines, truncate_tail};
-pub use model::{CiLog, Highlight, Ingested, NewLog, OlderSteps, Stats, StepRef};
+pub use model::{
+    CiLog, FailureHistory, Highlight, Ingested, NewLog, OlderSteps, SeenOn, Stats, StepRef,
+};
 pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
 pub use prompt::render::{render_prompt_block, render_prompt_block_noting};
 pub use storage::check::{CheckReport, Problem};

@@ -12,11 +12,11 @@
 ///     step_name: "test",
 ///     head_sha: "0123456789abcdef0123456789abcdef01234567",
 ///     conclusion: "failure",
-///     log_tail: "error: 1 test failed\n",
+///     log_tail: "error: 1 test failed\n", ..Default::default()
 /// };
 /// assert!(log.validate().is_ok());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NewLog<'a> {
     /// `<owner>/<name>`, each part 1–100 of `[A-Za-z0-9_.-]`, neither part `.` or `..`.
     pub repo: &'a str,
@@ -36,6 +36,17 @@ pub struct NewLog<'a> {
     /// The end of the step's output; may be empty. Normalised, redacted and truncated before
     /// storage (see [`Pipeline`](crate::Pipeline)).
     pub log_tail: &'a str,
+    /// The branch or tag the run was for (`main`, `refs/heads/main`, `refs/tags/v1.2.0`);
+    /// optional. At most 256 bytes, no control or invisible characters; a leading
+    /// `refs/heads/` is dropped, so a branch is stored by its name.
+    pub git_ref: Option<&'a str>,
+    /// Which attempt of the run this is: 1 for the first run, 2 for its first re-run; optional
+    /// (absent means 1), at most 1000. A re-run attempt is a new row beside the earlier
+    /// attempt's; a re-post of the same attempt replaces its row.
+    pub run_attempt: Option<u32>,
+    /// The command the step ran (its `run:` script); optional, at most 4 KiB, may span lines.
+    /// Normalised and redacted like the log before it is stored; shown above the step's log.
+    pub command: Option<&'a str>,
 }
 
 /// What [`Store::ingest`](crate::Store::ingest) stored.
@@ -44,7 +55,7 @@ pub struct NewLog<'a> {
 /// # let dir = tempfile::tempdir()?;
 /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
 /// # let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "test",
-/// #     head_sha: &"a".repeat(40), conclusion: "failure", log_tail: "x\n" };
+/// #     head_sha: &"a".repeat(40), conclusion: "failure", log_tail: "x\n", ..Default::default() };
 /// let ingested = store.ingest_at(&log, 1_000)?;
 /// assert_eq!((ingested.created_at, ingested.stored_lines, ingested.truncated), (1_000, 1, false));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -85,11 +96,11 @@ pub struct Ingested {
 ///     id: 1, repo: "a/b".into(), head_sha: "a".repeat(40), run_id: "1".into(),
 ///     job_id: "2".into(), step_name: "test".into(), conclusion: "failure".into(),
 ///     log_tail: "boom\n".into(), created_at: 0, truncated: false,
-///     original_bytes: 5, original_lines: 1, highlights: vec![],
+///     original_bytes: 5, original_lines: 1, highlights: vec![], ..Default::default()
 /// };
 /// assert!(citail::render_prompt_block(&[log], 10_000).contains("boom"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CiLog {
     /// The row's id.
     pub id: u64,
@@ -119,6 +130,20 @@ pub struct CiLog {
     /// numbers (see [`find_highlights`](crate::find_highlights)); empty for rows stored before
     /// schema 2.
     pub highlights: Vec<Highlight>,
+    /// What stays the same when the same failure happens again (see
+    /// [`fingerprint`](crate::fingerprint())); `None` when nothing specific names the failure,
+    /// and for rows stored before schema 5.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// The branch or tag the run was for, when the workflow sent it (`ref` in JSON).
+    #[serde(default, rename = "ref")]
+    pub git_ref: Option<String>,
+    /// The attempt of the run, when the workflow sent it.
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+    /// The command the step ran, normalised and redacted, when the workflow sent it.
+    #[serde(default)]
+    pub command: Option<String>,
 }
 
 /// A stored step named without its log: what a prompt names when it does not show the step.
@@ -192,4 +217,53 @@ pub struct Highlight {
     pub text: String,
     /// How many times this exact line occurred; `line` is the first.
     pub repeats: u32,
+}
+
+/// A commit on which a stored failure was seen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeenOn {
+    /// The commit, lowercase hex.
+    pub head_sha: String,
+    /// Its branch or tag, when the workflow sent it (`ref` in JSON).
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// When the failure was stored, epoch milliseconds.
+    pub created_at: u64,
+}
+
+/// What the store remembers of one row's failure, from
+/// [`Store::history_at`](crate::Store::history_at): the live rows of the same repository with
+/// the same [`fingerprint`](crate::fingerprint()). Without a fingerprint (a row stored before
+/// schema 5, or one whose failure nothing specific names) it knows nothing, and says so by
+/// `fingerprint: None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FailureHistory {
+    /// The row this is about.
+    pub id: u64,
+    /// Its fingerprint.
+    pub fingerprint: Option<String>,
+    /// Other commits of the repository on which a step failed the same way.
+    pub other_commits: u64,
+    /// Whether `other_commits` stopped at the read limit (then it is a lower bound).
+    pub other_commits_capped: bool,
+    /// The oldest of them.
+    pub first: Option<SeenOn>,
+    /// The newest of them.
+    pub newest: Option<SeenOn>,
+    /// The branches and tags they were on (newest first, at most 5; rows without a ref add
+    /// none).
+    pub refs: Vec<String>,
+    /// The newest other commit of the row's own branch, stored before the row, that failed the
+    /// same way: the change under review did not fix it (none when the row has no ref).
+    pub same_branch: Option<SeenOn>,
+    /// Earlier attempts of the same run on the same commit whose step failed the same way.
+    pub earlier_attempts: u32,
+}
+
+impl FailureHistory {
+    /// Whether this failure is new: it has a fingerprint, and no other commit or earlier
+    /// attempt in the stored history failed the same way.
+    pub fn is_new(&self) -> bool {
+        self.fingerprint.is_some() && self.other_commits == 0 && self.earlier_attempts == 0
+    }
 }

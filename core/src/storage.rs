@@ -13,6 +13,7 @@
 //! - [`recover`] — moving a damaged file aside;
 //! - [`dump`] — the export format and the cleaning of imported rows;
 //! - [`check`] — the consistency check of every index and counter;
+//! - [`history`] — failure memory: the rows that failed the way a given row did;
 //! - [`reads`] — the reads over one snapshot that both kinds of store share;
 //! - [`scan`] — decoding rows and walking them by repo and time;
 //! - [`schema`] — the schema version, the tables of a fresh file, the in-place upgrade;
@@ -33,6 +34,7 @@ pub(crate) mod commit;
 pub(crate) mod compact;
 pub(crate) mod dump;
 pub(crate) mod file_kind;
+pub(crate) mod history;
 pub(crate) mod layout;
 pub(crate) mod live;
 pub(crate) mod open;

@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         step_name: &field,
         head_sha: &field,
         conclusion: &field,
-        log_tail: &text,
+        log_tail: &text, ..Default::default() 
     };
     match log.validate() {
         Ok(()) | Err(citail::Error::InvalidField { .. }) => {}

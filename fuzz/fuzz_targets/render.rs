@@ -60,7 +60,7 @@ fuzz_target!(|input: Input| {
                     text,
                     repeats: u32::from(repeats).max(1),
                 })
-                .collect(),
+                .collect(), ..Default::default() 
         })
         .collect();
     let budget = usize::from(input.budget) * 4;

@@ -61,7 +61,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     step_name: &step_name,
                     head_sha: &head,
                     conclusion: "failure",
-                    log_tail: &tail,
+                    log_tail: &tail, ..Default::default() 
                 };
                 let done = s.ingest_at(&log, at).expect("ingest");
                 assert_eq!(done.replaced, model.contains_key(&(commit, run, step)));

@@ -241,6 +241,7 @@ pub fn read_row_position(row: Unknown) -> Result<citail::CiLog, Failure> {
         original_bytes: 0,
         original_lines: 0,
         highlights: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -427,6 +428,7 @@ impl OwnedLog {
             head_sha: &self.head_sha,
             conclusion: &self.conclusion,
             log_tail: &self.log_tail,
+            ..Default::default()
         }
     }
 }
@@ -623,6 +625,7 @@ pub fn read_logs(logs: Unknown) -> Result<Vec<citail::CiLog>, Failure> {
                 original_bytes: usize_of(number("original_bytes")?),
                 original_lines: usize_of(number("original_lines")?),
                 highlights: read_highlights(&obj)?,
+                ..Default::default()
             })
         })
         .collect()

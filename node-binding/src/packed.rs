@@ -231,6 +231,7 @@ mod tests {
                 text: "error: 😀".into(),
                 repeats: 4,
             }],
+            ..Default::default()
         };
         let packed = PackedRows::pack(&[row]);
         assert_eq!(

@@ -102,6 +102,7 @@ impl<M> Citail<M> {
             head_sha: &row.head_sha,
             conclusion: "failure",
             log_tail: row.tail,
+            ..Default::default()
         }
     }
 }

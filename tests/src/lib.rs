@@ -129,6 +129,7 @@ pub fn log<'a>(repo: &'a str, sha: &'a str, step: &'a str, tail: &'a str) -> cit
         head_sha: sha,
         conclusion: "failure",
         log_tail: tail,
+        ..Default::default()
     }
 }
 

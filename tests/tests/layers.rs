@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["storage::file_kind"],
     &["storage::tables"],
     &["storage::scan"],
-    &["storage::reads"],
+    &["storage::reads", "storage::history"],
     &["storage::schema"],
     &["storage::check", "storage::dump", "storage::recover"],
     &["storage::live"],

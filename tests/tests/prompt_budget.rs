@@ -42,6 +42,7 @@ static ROWS: LazyLock<Vec<CiLog>> = LazyLock::new(|| {
                 original_bytes: f.wire_tail().len(),
                 original_lines: out.original_lines,
                 highlights: out.highlights,
+                ..Default::default()
             }
         })
         .collect()

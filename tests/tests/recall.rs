@@ -208,6 +208,7 @@ fn highlights_and_prompt_hold_the_causes_an_engineer_marked() {
             original_bytes: case.posted.len(),
             original_lines: out.original_lines,
             highlights: out.highlights.clone(),
+            ..Default::default()
         };
         let block = citail::render_prompt_block(std::slice::from_ref(&row), PROMPT_BYTES);
         let (mut found, mut shown) = (0, 0);

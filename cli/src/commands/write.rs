@@ -26,6 +26,7 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, Failure> {
         head_sha: &args.sha,
         conclusion: &args.conclusion,
         log_tail: &text,
+        ..Default::default()
     };
     let done = store.ingest(&log).map_err(|e| Failure::store(file, e))?;
     if args.file.json {

@@ -16,6 +16,12 @@ pub(crate) struct ValidLog<'a> {
     pub step_name: &'a str,
     pub conclusion: &'a str,
     pub log_tail: &'a str,
+    /// The ref without a leading `refs/heads/`.
+    pub git_ref: Option<&'a str>,
+    /// The attempt; `None` when it was not sent or is 1, so the first attempt of a run has one
+    /// identity whether or not the sender knows about attempts.
+    pub run_attempt: Option<u32>,
+    pub command: Option<&'a str>,
 }
 
 impl<'a> NewLog<'a> {
@@ -29,7 +35,7 @@ impl<'a> NewLog<'a> {
     ///
     /// ```
     /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
-    ///     head_sha: "not-a-sha", conclusion: "failure", log_tail: "" };
+    ///     head_sha: "not-a-sha", conclusion: "failure", log_tail: "", ..Default::default() };
     /// assert!(matches!(log.validate(), Err(citail::Error::InvalidField { field: "head_sha", .. })));
     /// ```
     pub fn validate(&self) -> Result<()> {
@@ -43,6 +49,13 @@ impl<'a> NewLog<'a> {
         check_step_name(self.step_name)?;
         let head_sha = normalize_sha(self.head_sha)?;
         check_conclusion(self.conclusion)?;
+        let git_ref = self.git_ref.map(check_ref).transpose()?;
+        let run_attempt = self
+            .run_attempt
+            .map(check_attempt)
+            .transpose()?
+            .filter(|&a| a > 1);
+        let command = self.command.map(check_command).transpose()?;
         Ok(ValidLog {
             repo: self.repo,
             head_sha,
@@ -51,8 +64,47 @@ impl<'a> NewLog<'a> {
             step_name: self.step_name,
             conclusion: self.conclusion,
             log_tail: self.log_tail,
+            git_ref,
+            run_attempt,
+            command,
         })
     }
+}
+
+/// Longest `git_ref` accepted, in bytes.
+pub(crate) const MAX_REF_BYTES: usize = 256;
+/// Highest `run_attempt` accepted.
+pub(crate) const MAX_RUN_ATTEMPT: u32 = 1000;
+/// Longest `command` accepted, in bytes.
+pub(crate) const MAX_COMMAND_BYTES: usize = 4096;
+
+/// A branch or tag: visible characters only (it is shown in the prompt), `refs/heads/` dropped.
+fn check_ref(git_ref: &str) -> Result<&str> {
+    let short = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
+    if short.is_empty() {
+        return Err(Error::invalid("ref", "must name a branch or tag"));
+    }
+    if git_ref.len() > MAX_REF_BYTES {
+        return Err(Error::invalid("ref", "must be at most 256 bytes"));
+    }
+    check_visible("ref", git_ref)?;
+    Ok(short)
+}
+
+fn check_attempt(attempt: u32) -> Result<u32> {
+    if attempt == 0 || attempt > MAX_RUN_ATTEMPT {
+        return Err(Error::invalid("run_attempt", "must be between 1 and 1000"));
+    }
+    Ok(attempt)
+}
+
+/// A step's script: several lines allowed, so only its size is checked here; the pipeline
+/// normalises and redacts it like a log, and the prompt shows it in a fence.
+fn check_command(command: &str) -> Result<&str> {
+    if command.len() > MAX_COMMAND_BYTES {
+        return Err(Error::invalid("command", "must be at most 4096 bytes"));
+    }
+    Ok(command)
 }
 
 /// `<owner>/<name>`, each part 1–100 of `[A-Za-z0-9_.-]`, neither part `.` or `..`.
@@ -227,6 +279,7 @@ mod tests {
             head_sha: SHA,
             conclusion: "failure",
             log_tail: "",
+            ..NewLog::default()
         }
     }
 

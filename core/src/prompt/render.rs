@@ -65,7 +65,7 @@ const MIN_SHORTENED_TAIL: usize = 128;
 ///     step_name: "test".into(), conclusion: "failure".into(),
 ///     log_tail: "assertion failed\n".into(), created_at: 0, truncated: false,
 ///     original_bytes: 17, original_lines: 1,
-///     highlights: vec![citail::Highlight { line: 1, text: "assertion failed".into(), repeats: 1 }],
+///     highlights: vec![citail::Highlight { line: 1, text: "assertion failed".into(), repeats: 1 }], ..Default::default()
 /// };
 /// let block = citail::render_prompt_block(&[row], 4096);
 /// // The whole log is shown, so its one highlight is marked there, not printed twice.
@@ -89,7 +89,7 @@ pub fn render_prompt_block(logs: &[CiLog], max_bytes: usize) -> String {
 /// #     id, repo: "acme/app".into(), head_sha: "a".repeat(40), run_id: "7".into(),
 /// #     job_id: "2".into(), step_name: step.into(), conclusion: "failure".into(),
 /// #     log_tail: "boom\n".into(), created_at: id, truncated: false, original_bytes: 5,
-/// #     original_lines: 1, highlights: vec![] };
+/// #     original_lines: 1, highlights: vec![], ..Default::default() };
 /// let older = citail::OlderSteps {
 ///     count: 30,
 ///     newest: vec![citail::StepRef { id: 1, created_at: 1, run_id: "7".into(),

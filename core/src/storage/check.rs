@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 use crate::storage::layout::{
-    RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_ROWS, META_STORED_BYTES,
-    ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
+    RowValue, BY_FINGERPRINT, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_ROWS,
+    META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
 use crate::storage::scan::RowReader;
 use crate::storage::tables::meta_get;
@@ -41,6 +41,21 @@ pub enum Problem {
     #[error("row {id}: its step identity does not point at it")]
     MissingIdentity {
         /// The row's id.
+        id: u64,
+    },
+    /// A row with a fingerprint has no entry in the failure-memory index (history lookups would
+    /// not find it).
+    #[error("row {id}: no matching failure-memory entry")]
+    MissingFingerprintEntry {
+        /// The row's id.
+        id: u64,
+    },
+    /// A failure-memory entry points at no row, or at a row without that fingerprint.
+    #[error("failure-memory entry ({created_at}, {id}) points at no row with its fingerprint")]
+    DanglingFingerprintEntry {
+        /// The entry's `created_at`.
+        created_at: u64,
+        /// The entry's id.
         id: u64,
     },
     /// A time-index entry points at no row.
@@ -156,6 +171,7 @@ fn check_rows(
     let rows = tx.open_table(ROWS)?;
     let by_time = tx.open_table(BY_TIME)?;
     let identities = tx.open_table(IDENTITY)?;
+    let by_fingerprint = tx.open_table(BY_FINGERPRINT)?;
     let reader = RowReader::open(tx)?;
     let next_id = meta_get(&tx.open_table(META)?, META_NEXT_ID)?;
     let mut ids = HashSet::new();
@@ -195,9 +211,18 @@ fn check_rows(
         if time_entry.is_none_or(|g| g.value() != (repo, sha)) {
             report.push(Problem::MissingTimeEntry { id });
         }
-        let identity = identities.get(row.identity(repo, sha))?.map(|g| g.value());
+        let run = row.identity_run();
+        let identity = identities
+            .get(row.identity(repo, sha, &run))?
+            .map(|g| g.value());
         if identity != Some((created_at, id)) {
             report.push(Problem::MissingIdentity { id });
+        }
+        if let Some(fingerprint) = &row.extras.fingerprint {
+            let entry = by_fingerprint.get((repo, fingerprint.as_str(), created_at, id))?;
+            if entry.is_none_or(|g| g.value() != sha) {
+                report.push(Problem::MissingFingerprintEntry { id });
+            }
         }
     }
     Ok((ids, stored_bytes))
@@ -216,11 +241,11 @@ fn check_indexes(tx: &ReadTransaction, report: &mut CheckReport) -> Result<()> {
     }
     for entry in tx.open_table(IDENTITY)?.iter()? {
         let (key, value) = entry?;
-        let (repo, sha, run_id, job_id, step_name) = key.value();
+        let (repo, sha, run, job_id, step_name) = key.value();
         let (created_at, id) = value.value();
         let points_back = match rows.get((repo, sha, created_at, id))? {
             Some(guard) => RowValue::decode(guard.value()).is_ok_and(|row| {
-                row.run_id == run_id && row.job_id == job_id && row.step_name == step_name
+                row.identity_run() == run && row.job_id == job_id && row.step_name == step_name
             }),
             None => false,
         };
@@ -231,6 +256,19 @@ fn check_indexes(tx: &ReadTransaction, report: &mut CheckReport) -> Result<()> {
                 step_name: step_name.to_owned(),
                 id,
             });
+        }
+    }
+    for entry in tx.open_table(BY_FINGERPRINT)?.iter()? {
+        let (key, value) = entry?;
+        let (repo, fingerprint, created_at, id) = key.value();
+        let sha = value.value();
+        let points_back = match rows.get((repo, sha, created_at, id))? {
+            Some(guard) => RowValue::decode(guard.value())
+                .is_ok_and(|row| row.extras.fingerprint.as_deref() == Some(fingerprint)),
+            None => false,
+        };
+        if !points_back {
+            report.push(Problem::DanglingFingerprintEntry { created_at, id });
         }
     }
     Ok(())

@@ -283,6 +283,7 @@ mod tests {
                 original_bytes: 5,
                 original_lines: 1,
                 tail_bytes: 5,
+                extras: crate::storage::layout::RowExtras::default(),
             },
             text: PackedText::pack("boom\n", &[]).expect("pack"),
             durable: true,

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 ///     repo: "acme/app".into(), head_sha: "a".repeat(40), run_id: "1".into(),
 ///     job_id: "2".into(), step_name: "test".into(), conclusion: "failure".into(),
 ///     created_at: 1_700_000_000_000, truncated: false, original_bytes: 5, original_lines: 1,
-///     log_tail: "boom\n".into(), highlights: vec![],
+///     log_tail: "boom\n".into(), highlights: vec![], ..Default::default()
 /// };
 /// # let dir = tempfile::tempdir()?;
 /// let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(citail::ExportedRow::from(back), row);
 /// # Ok::<(), citail::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExportedRow {
     /// `<owner>/<name>`.
@@ -56,6 +56,16 @@ pub struct ExportedRow {
     pub log_tail: String,
     /// The stored failure highlights.
     pub highlights: Vec<Highlight>,
+    /// The branch or tag the run was for, when it was sent (`ref`; omitted when absent, so an
+    /// export of rows without it reads as before schema 5).
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    /// The run attempt, when it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_attempt: Option<u32>,
+    /// The command the step ran, when it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 impl From<CiLog> for ExportedRow {
@@ -73,6 +83,9 @@ impl From<CiLog> for ExportedRow {
             original_lines: row.original_lines as u64,
             log_tail: row.log_tail,
             highlights: row.highlights,
+            git_ref: row.git_ref,
+            run_attempt: row.run_attempt,
+            command: row.command,
         }
     }
 }

@@ -3,13 +3,14 @@
 //!
 //! | table      | key                                              | value                     |
 //! |------------|--------------------------------------------------|---------------------------|
-//! | `rows`     | `(repo, head_sha, created_at, id)`               | bincode [`RowValue`]      |
+//! | `rows`     | `(repo, head_sha, created_at, id)`               | bincode [`RowValue`], then (schema 5) its [`RowExtras`] when it has any |
 //! | `tails_zstd` | `(id, chunk index)`                            | up to [`TAIL_CHUNK_BYTES`] of the zstd-compressed tail |
 //! | `tails`    | `(id, chunk index)`                              | schema 1–2 rows: up to [`TAIL_CHUNK_BYTES`] of the raw tail |
 //! | `by_time`  | `(created_at, id)`                               | `(repo, head_sha)`        |
 //! | `identity` | `(repo, head_sha, run_id, job_id, step_name)`    | `(created_at, id)`        |
 //! | `highlights_zstd` | `id` (only rows that have any)            | zstd of bincode `Vec<`[`Highlight`]`>` |
 //! | `highlights` | `id`                                           | schema 2–3 rows: bincode `Vec<`[`Highlight`]`>` |
+//! | `by_fingerprint` | `(repo, fingerprint, created_at, id)` (schema 5, rows that have one) | `head_sha` |
 //! | `meta`     | name                                             | `u64`                     |
 //!
 //! Invariants kept by every write transaction: each `rows` entry has exactly one `by_time` entry
@@ -17,7 +18,10 @@
 //! entries in `tails_zstd` (of its compressed bytes; none for an empty tail) or, for a row written
 //! by schema 1–2, in `tails` (of its raw bytes), and at most one entry in `highlights_zstd` or (schema 2–3) `highlights` (none when it has no
 //! highlights); the `meta` counters `rows` and `stored_bytes` equal the count of `rows` entries and
-//! the sum of their `tail_bytes`.
+//! the sum of their `tail_bytes`; a row with a fingerprint has exactly one `by_fingerprint` entry,
+//! and every `by_fingerprint` entry names a row with that fingerprint. A row's identity is its
+//! step's, with the run attempt folded into the run id from the second attempt on (see
+//! [`RowValue::identity_run`]).
 
 use crate::error::{Error, Result};
 use crate::model::Highlight;
@@ -57,6 +61,10 @@ pub(crate) const HIGHLIGHTS: TableDefinition<u64, &[u8]> = TableDefinition::new(
 /// zstd-compressed failure highlights (schema 4), apart from the row so older rows read
 /// unchanged. Uncompressed they were half of a row's bytes on disk.
 pub(crate) const ZHIGHLIGHTS: TableDefinition<u64, &[u8]> = TableDefinition::new("highlights_zstd");
+/// The failure-memory index (schema 5): the rows of a repository that failed the same way,
+/// oldest first; the value is the row's commit, so a lookup needs no other table to name it.
+pub(crate) const BY_FINGERPRINT: TableDefinition<(&str, &str, u64, u64), &str> =
+    TableDefinition::new("by_fingerprint");
 /// Schema version and counters.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -73,6 +81,10 @@ pub(crate) const META_STORED_BYTES: &str = "stored_bytes";
 pub(crate) const TAIL_CHUNK_BYTES: usize = 3968;
 
 /// Everything about a row except its key and its tail bytes.
+///
+/// Encoded as the bincode of its first eight fields (the schema 1–4 value, unchanged), followed,
+/// only when it has any, by the bincode of its [`RowExtras`] (schema 5). An older row decodes
+/// with empty extras; no row is rewritten by the upgrade.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct RowValue {
     pub run_id: String,
@@ -83,25 +95,64 @@ pub(crate) struct RowValue {
     pub original_bytes: u64,
     pub original_lines: u64,
     pub tail_bytes: u64,
+    /// Encoded after the fields above, not by serde (see the type's doc).
+    #[serde(skip)]
+    pub extras: RowExtras,
+}
+
+/// What schema 5 added to a row: the failure fingerprint and the optional fields of the post.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct RowExtras {
+    pub fingerprint: Option<String>,
+    pub git_ref: Option<String>,
+    pub run_attempt: Option<u32>,
+    pub command: Option<String>,
+}
+
+impl RowExtras {
+    fn is_empty(&self) -> bool {
+        *self == RowExtras::default()
+    }
 }
 
 impl RowValue {
-    /// The row's step identity, its key in `identity`.
+    /// The run component of the row's identity: the run id for a first attempt, the run id and
+    /// the attempt joined by U+0001 from the second on. A run id never holds a control
+    /// character, so no run id can be mistaken for another's later attempt, and a first attempt
+    /// keeps the identity rows had before attempts were known.
+    pub(crate) fn identity_run(&self) -> std::borrow::Cow<'_, str> {
+        match self.extras.run_attempt {
+            Some(attempt) if attempt > 1 => format!("{}\u{1}{attempt}", self.run_id).into(),
+            _ => self.run_id.as_str().into(),
+        }
+    }
+
+    /// The row's step identity, its key in `identity`; `run` is [`RowValue::identity_run`].
     pub(crate) fn identity<'a>(
         &'a self,
         repo: &'a str,
         sha: &'a str,
+        run: &'a str,
     ) -> (&'a str, &'a str, &'a str, &'a str, &'a str) {
-        (repo, sha, &self.run_id, &self.job_id, &self.step_name)
+        (repo, sha, run, &self.job_id, &self.step_name)
     }
 
     pub(crate) fn encode(&self) -> Result<Vec<u8>> {
-        encode(self, "row")
+        let mut bytes = encode(self, "row")?;
+        if !self.extras.is_empty() {
+            bytes.extend(encode(&self.extras, "row extras")?);
+        }
+        Ok(bytes)
     }
 
-    /// Decodes a stored row value; see [`decode_exact`].
+    /// Decodes a stored row value, with its extras when it has any; damage is
+    /// [`Error::Corrupt`] (see [`decode_exact`]).
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        decode_exact(bytes, "row")
+        let (mut value, used) = decode_prefix::<RowValue>(bytes, "row")?;
+        if let Some(rest) = bytes.get(used..).filter(|rest| !rest.is_empty()) {
+            value.extras = decode_exact(rest, "row extras")?;
+        }
+        Ok(value)
     }
 }
 
@@ -142,13 +193,18 @@ const MAX_ENCODED_VALUE: usize = 1 << 20;
 /// Decodes a stored value that must use every byte: damage is [`Error::Corrupt`], never a
 /// panic, and a length prefix can claim at most [`MAX_ENCODED_VALUE`].
 fn decode_exact<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
-    let config = bincode::config::standard().with_limit::<MAX_ENCODED_VALUE>();
-    let (value, used) = bincode::serde::decode_from_slice(bytes, config)
-        .map_err(|e| Error::corrupt(format!("decoding {what}: {e}")))?;
+    let (value, used) = decode_prefix(bytes, what)?;
     if used != bytes.len() {
         return Err(Error::corrupt(format!("{what} value has trailing bytes")));
     }
     Ok(value)
+}
+
+/// Decodes a value from the start of `bytes`; returns it and the bytes it used.
+fn decode_prefix<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<(T, usize)> {
+    let config = bincode::config::standard().with_limit::<MAX_ENCODED_VALUE>();
+    bincode::serde::decode_from_slice(bytes, config)
+        .map_err(|e| Error::corrupt(format!("decoding {what}: {e}")))
 }
 
 /// Reads the highlights of row `id` (compressed, or raw for a schema 2–3 row): empty when it
@@ -325,6 +381,7 @@ mod tests {
             original_bytes: 70_000,
             original_lines: 5_000,
             tail_bytes: 32_768,
+            extras: RowExtras::default(),
         };
         let bytes = value.encode().expect("encode");
         assert_eq!(RowValue::decode(&bytes).expect("decode"), value);

@@ -13,10 +13,11 @@
 
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::model::{CiLog, OlderSteps, Stats};
+use crate::model::{CiLog, FailureHistory, OlderSteps, Stats};
 use crate::options::Options;
 use crate::storage::check::{self, CheckReport};
 use crate::storage::file_kind::{self, identify, Found};
+use crate::storage::history;
 use crate::storage::open::{canonical, open_redb};
 use crate::storage::reads;
 use crate::storage::registry::is_open_here;
@@ -34,7 +35,7 @@ use std::path::{Path, PathBuf};
 /// let path = dir.path().join("logs.redb");
 /// # let sha = "a".repeat(40);
 /// # let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
-/// #     head_sha: &sha, conclusion: "failure", log_tail: "FAILED\n" };
+/// #     head_sha: &sha, conclusion: "failure", log_tail: "FAILED\n", ..Default::default() };
 /// drop(citail::Store::open(&path, citail::Options::default())?.ingest(&log)?);
 /// let before = std::fs::read(&path)?;
 /// let store = citail::ReadOnlyStore::open(&path, citail::Options::default())?;
@@ -190,6 +191,23 @@ impl ReadOnlyStore {
         let (sha, cutoff) =
             reads::lookup_bounds(repo, head_sha, now_ms, self.options.get_retention_ms())?;
         reads::recent_rows(&self.db.begin_read()?, repo, &sha, cutoff, limit)
+    }
+
+    /// What the store remembers of each row's failure; see
+    /// [`Store::history_at`](crate::Store::history_at).
+    ///
+    /// # Errors
+    /// As [`Store::history_at`](crate::Store::history_at).
+    pub fn history_at(&self, rows: &[CiLog], now_ms: u64) -> Result<Vec<FailureHistory>> {
+        let retention = self.options.get_retention_ms();
+        for row in rows {
+            reads::lookup_bounds(&row.repo, &row.head_sha, now_ms, retention)?;
+        }
+        history::history(
+            &self.db.begin_read()?,
+            rows,
+            now_ms.saturating_sub(retention),
+        )
     }
 
     /// As [`Store::steps_before_at`](crate::Store::steps_before_at).

@@ -89,6 +89,10 @@ impl RowReader {
             truncated: row.truncated,
             original_bytes: to_usize(row.original_bytes),
             original_lines: to_usize(row.original_lines),
+            fingerprint: row.extras.fingerprint,
+            git_ref: row.extras.git_ref,
+            run_attempt: row.extras.run_attempt,
+            command: row.extras.command,
         })
     }
 

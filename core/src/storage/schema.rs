@@ -6,8 +6,8 @@
 
 use crate::error::{Error, Result};
 use crate::storage::layout::{
-    BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_SCHEMA, ROWS, TAILS, ZHIGHLIGHTS,
-    ZTAILS,
+    BY_FINGERPRINT, BY_TIME, HIGHLIGHTS, IDENTITY, META, META_NEXT_ID, META_SCHEMA, ROWS, TAILS,
+    ZHIGHLIGHTS, ZTAILS,
 };
 use crate::storage::reads;
 use crate::storage::tables::meta_get;
@@ -17,7 +17,8 @@ use std::path::Path;
 /// The schema version this build writes and the newest it reads. Opening a file with a higher
 /// version is [`Error::SchemaTooNew`].
 ///
-/// Version 4 stores highlights zstd-compressed in a new `highlights_zstd` table; version 3 stores
+/// Version 5 adds the failure-memory index `by_fingerprint` and, after a row's value, its
+/// fingerprint, ref, run attempt and command (rows of older versions read with none); version 4 stores highlights zstd-compressed in a new `highlights_zstd` table; version 3 stores
 /// tails zstd-compressed in a new `tails_zstd` table; version 2 added the `highlights` table. An older file is upgraded in place when it is opened (the new tables are
 /// created, the version recorded; no row is rewritten): its rows keep their raw tails, read
 /// back as before (and their highlights uncompressed), and version-1 rows read with no
@@ -26,9 +27,9 @@ use std::path::Path;
 /// compressed tails and highlights).
 ///
 /// ```
-/// assert_eq!(citail::SCHEMA_VERSION, 4);
+/// assert_eq!(citail::SCHEMA_VERSION, 5);
 /// ```
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// Checks that `db` is a citail store this build can read.
 pub(crate) fn check_schema(db: &redb::Database) -> Result<()> {
@@ -54,6 +55,7 @@ pub(crate) fn init_schema(db: &redb::Database) -> Result<u64> {
         tx.open_table(IDENTITY)?;
         tx.open_table(HIGHLIGHTS)?;
         tx.open_table(ZHIGHLIGHTS)?;
+        tx.open_table(BY_FINGERPRINT)?;
         let mut meta = tx.open_table(META)?;
         let found = meta.get(META_SCHEMA)?.map(|guard| guard.value());
         match found {
@@ -66,7 +68,7 @@ pub(crate) fn init_schema(db: &redb::Database) -> Result<u64> {
             // Drops `tx` uncommitted: nothing to write.
             Some(SCHEMA_VERSION) => return meta_get(&meta, META_NEXT_ID),
             Some(_) => {
-                // Version 1 to 3: the new tables were just created; record the upgrade.
+                // Version 1 to 4: the new tables were just created; record the upgrade.
                 meta.insert(META_SCHEMA, SCHEMA_VERSION)?;
             }
             None => {

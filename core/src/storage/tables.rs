@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::storage::layout::{
-    delete_tail, put_tail, IdentityKey, PackedText, RowValue, BY_TIME, HIGHLIGHTS, IDENTITY, META,
-    META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
+    delete_tail, put_tail, IdentityKey, PackedText, RowValue, BY_FINGERPRINT, BY_TIME, HIGHLIGHTS,
+    IDENTITY, META, META_NEXT_ID, META_ROWS, META_STORED_BYTES, ROWS, TAILS, ZHIGHLIGHTS, ZTAILS,
 };
 use redb::{ReadableTable, Table, WriteTransaction};
 
@@ -20,6 +20,7 @@ pub(crate) struct WriteTables<'txn> {
     identities: Table<'txn, IdentityKey, (u64, u64)>,
     highlights: Table<'txn, u64, &'static [u8]>,
     zhighlights: Table<'txn, u64, &'static [u8]>,
+    by_fingerprint: Table<'txn, (&'static str, &'static str, u64, u64), &'static str>,
     meta: Table<'txn, &'static str, u64>,
 }
 
@@ -33,6 +34,7 @@ impl<'txn> WriteTables<'txn> {
             identities: tx.open_table(IDENTITY)?,
             highlights: tx.open_table(HIGHLIGHTS)?,
             zhighlights: tx.open_table(ZHIGHLIGHTS)?,
+            by_fingerprint: tx.open_table(BY_FINGERPRINT)?,
             meta: tx.open_table(META)?,
         })
     }
@@ -55,7 +57,8 @@ impl<'txn> WriteTables<'txn> {
         text: &PackedText,
     ) -> Result<Applied> {
         let (repo, sha, _, id) = key;
-        let previous = self.find_identity(value.identity(repo, sha))?;
+        let run = value.identity_run();
+        let previous = self.find_identity(value.identity(repo, sha, &run))?;
         if let Some((old_created, old_id)) = previous {
             if old_id > id {
                 return Ok(Applied {
@@ -94,7 +97,12 @@ impl<'txn> WriteTables<'txn> {
             self.zhighlights.insert(id, highlights.as_slice())?;
         }
         self.by_time.insert((created_at, id), (repo, sha))?;
-        let identity = value.identity(repo, sha);
+        if let Some(fingerprint) = &value.extras.fingerprint {
+            self.by_fingerprint
+                .insert((repo, fingerprint.as_str(), created_at, id), sha)?;
+        }
+        let run = value.identity_run();
+        let identity = value.identity(repo, sha, &run);
         self.identities.insert(identity, (created_at, id))?;
         meta_adjust(&mut self.meta, META_ROWS, 1, 0)?;
         meta_adjust(&mut self.meta, META_STORED_BYTES, value.tail_bytes, 0)
@@ -158,7 +166,9 @@ impl<'txn> WriteTables<'txn> {
                 return Err(e);
             }
             for (created_at, id, value) in &rows {
-                self.remove_identity(value.identity(repo, sha), (*created_at, *id))?;
+                let run = value.identity_run();
+                self.remove_identity(value.identity(repo, sha, &run), (*created_at, *id))?;
+                self.remove_fingerprint(repo, value, (*created_at, *id))?;
                 bytes += value.tail_bytes;
                 ids.push(*id);
             }
@@ -215,8 +225,19 @@ impl<'txn> WriteTables<'txn> {
                 )))
             }
         };
-        self.remove_identity(value.identity(repo, sha), (created_at, id))?;
+        let run = value.identity_run();
+        self.remove_identity(value.identity(repo, sha, &run), (created_at, id))?;
+        self.remove_fingerprint(repo, &value, (created_at, id))?;
         Ok(value)
+    }
+
+    /// Removes the row's entry in the failure-memory index, if it has a fingerprint.
+    fn remove_fingerprint(&mut self, repo: &str, value: &RowValue, row: (u64, u64)) -> Result<()> {
+        if let Some(fingerprint) = &value.extras.fingerprint {
+            self.by_fingerprint
+                .remove((repo, fingerprint.as_str(), row.0, row.1))?;
+        }
+        Ok(())
     }
 
     /// Removes an identity entry if it points at the row `(created_at, id)`; an entry pointing
@@ -289,6 +310,7 @@ mod tests {
             original_bytes: 4,
             original_lines: 1,
             tail_bytes: 4,
+            extras: crate::storage::layout::RowExtras::default(),
         }
     }
 

@@ -16,6 +16,7 @@ fn row(id: u64, step: &str, tail: &str) -> CiLog {
         original_bytes: tail.len(),
         original_lines: count_lines(tail),
         highlights: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -5,13 +5,14 @@
 use super::{Store, Ticket};
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::ingest::fingerprint::fingerprint;
 use crate::ingest::truncate::count_lines;
 use crate::ingest::validate::ValidLog;
-use crate::model::Highlight;
-use crate::model::{Ingested, NewLog};
+
+use crate::model::{Highlight, Ingested, NewLog};
 use crate::storage::commit::PendingRow;
 use crate::storage::dump::{clean_import, ExportedRow};
-use crate::storage::layout::{PackedText, RowValue};
+use crate::storage::layout::{PackedText, RowExtras, RowValue};
 
 impl Store {
     /// Stores `log` with `created_at` = now. See [`Store::ingest_at`].
@@ -23,7 +24,7 @@ impl Store {
     /// # let dir = tempfile::tempdir()?;
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
-    ///     head_sha: &"c".repeat(40), conclusion: "failure", log_tail: "FAILED\n" };
+    ///     head_sha: &"c".repeat(40), conclusion: "failure", log_tail: "FAILED\n", ..Default::default() };
     /// let ingested = store.ingest(&log)?;
     /// assert!(ingested.created_at > 1_700_000_000_000); // epoch milliseconds
     /// # Ok::<(), citail::Error>(())
@@ -48,7 +49,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// let sha = "f".repeat(40);
     /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
-    ///     head_sha: &sha, conclusion: "failure", log_tail: "first try\n" };
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "first try\n", ..Default::default() };
     /// assert!(!store.ingest_at(&log, 10)?.replaced);
     /// let retry = citail::NewLog { log_tail: "second try\n", ..log };
     /// assert!(store.ingest_at(&retry, 20)?.replaced);
@@ -103,7 +104,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// let sha = "e".repeat(40);
     /// let post = |text: &'static str| citail::NewLog { repo: "acme/app", run_id: "1",
-    ///     job_id: "1", step_name: "test", head_sha: "", conclusion: "failure", log_tail: text };
+    ///     job_id: "1", step_name: "test", head_sha: "", conclusion: "failure", log_tail: text, ..Default::default() };
     /// let (early, late) = (store.ticket(), store.ticket());
     /// let (sender, receiver) = std::sync::mpsc::channel();
     /// let sender2 = sender.clone();
@@ -134,6 +135,13 @@ impl Store {
     fn prepare(&self, log: &NewLog<'_>, created_at_ms: u64) -> Result<Prepared> {
         let valid = self.validated(log)?;
         let processed = self.pipeline.run(valid.log_tail);
+        let (command, command_redactions) = self.cleaned_command(valid.command);
+        let extras = RowExtras {
+            fingerprint: fingerprint(valid.step_name, &processed.highlights, &processed.tail),
+            git_ref: valid.git_ref.map(str::to_owned),
+            run_attempt: valid.run_attempt,
+            command,
+        };
         let value = RowValue {
             run_id: valid.run_id.to_owned(),
             job_id: valid.job_id.to_owned(),
@@ -143,6 +151,7 @@ impl Store {
             original_bytes: valid.log_tail.len() as u64,
             original_lines: processed.original_lines as u64,
             tail_bytes: processed.tail.len() as u64,
+            extras,
         };
         Ok(Prepared {
             repo: valid.repo.to_owned(),
@@ -151,9 +160,24 @@ impl Store {
             value,
             tail: processed.tail,
             highlights: processed.highlights,
-            redactions: processed.redactions,
+            redactions: processed.redactions + command_redactions,
             masked_at_source: processed.masked_at_source,
         })
+    }
+
+    /// The command as stored: escapes resolved and secrets redacted like the log (timestamps
+    /// kept, as in an import: a script has none), without trailing newlines; `None` when it
+    /// is empty once cleaned. Returns the secrets it replaced.
+    fn cleaned_command(&self, command: Option<&str>) -> (Option<String>, usize) {
+        let Some(command) = command else {
+            return (None, 0);
+        };
+        let (text, redactions) = self.pipeline.clean_imported(command);
+        let text = text.trim_end();
+        (
+            (!text.trim().is_empty()).then(|| text.to_owned()),
+            redactions,
+        )
     }
 
     /// The field checks of [`NewLog`](crate::NewLog) and the `max_input_bytes` limit, shared by ingest and
@@ -228,7 +252,7 @@ impl Store {
     /// let from = citail::Store::open(dir.path().join("a.redb"), citail::Options::default())?;
     /// let to = citail::Store::open(dir.path().join("b.redb"), citail::Options::default())?;
     /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
-    ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "error: boom\n" };
+    ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "error: boom\n", ..Default::default() };
     /// from.ingest_at(&log, 42)?;
     /// for row in from.rows(&citail::RowFilter::default())? {
     ///     to.import(&citail::ExportedRow::from(row?))?;
@@ -277,9 +301,19 @@ impl Store {
             head_sha: &row.head_sha,
             conclusion: &row.conclusion,
             log_tail: &row.log_tail,
+            git_ref: row.git_ref.as_deref(),
+            run_attempt: row.run_attempt,
+            command: row.command.as_deref(),
         };
         let valid = self.validated(&log)?;
         let cleaned = clean_import(&self.pipeline, row)?;
+        let (command, command_redactions) = self.cleaned_command(valid.command);
+        let extras = RowExtras {
+            fingerprint: fingerprint(valid.step_name, &cleaned.highlights, &cleaned.tail),
+            git_ref: valid.git_ref.map(str::to_owned),
+            run_attempt: valid.run_attempt,
+            command,
+        };
         Ok(Prepared {
             repo: valid.repo.to_owned(),
             sha: valid.head_sha,
@@ -293,10 +327,11 @@ impl Store {
                 original_bytes: row.original_bytes,
                 original_lines: row.original_lines,
                 tail_bytes: cleaned.tail.len() as u64,
+                extras,
             },
             tail: cleaned.tail,
             highlights: cleaned.highlights,
-            redactions: cleaned.redactions,
+            redactions: cleaned.redactions + command_redactions,
             // An exported row's placeholders were counted when it was first ingested.
             masked_at_source: 0,
         })

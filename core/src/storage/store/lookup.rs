@@ -5,7 +5,8 @@
 use super::Store;
 use crate::clock;
 use crate::error::Result;
-use crate::model::{CiLog, OlderSteps, Stats};
+use crate::model::{CiLog, FailureHistory, OlderSteps, Stats};
+use crate::storage::history;
 use crate::storage::reads;
 use crate::storage::scan::{self, CommitSummary, RowFilter, Rows};
 use redb::ReadableDatabase;
@@ -21,7 +22,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// let sha = "d".repeat(40);
     /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
-    ///     head_sha: &sha, conclusion: "failure", log_tail: "FAILED\n" };
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "FAILED\n", ..Default::default() };
     /// store.ingest(&log)?;
     /// assert_eq!(store.logs_for("acme/app", &sha.to_uppercase())?[0].log_tail, "FAILED\n");
     /// # Ok::<(), citail::Error>(())
@@ -62,7 +63,7 @@ impl Store {
     /// let sha = "c".repeat(40);
     /// assert!(!store.has_logs_at("acme/app", &sha, 5)?);
     /// let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "t",
-    ///     head_sha: &sha, conclusion: "failure", log_tail: "" };
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "", ..Default::default() };
     /// store.ingest_at(&log, 5)?;
     /// assert!(store.has_logs_at("acme/app", &sha, 5)?);
     /// const DAY: u64 = 24 * 60 * 60 * 1000;
@@ -106,7 +107,7 @@ impl Store {
     /// let sha = "e".repeat(40);
     /// for (i, step) in ["build", "lint", "test"].iter().enumerate() {
     ///     let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: step,
-    ///         head_sha: &sha, conclusion: "failure", log_tail: "boom\n" };
+    ///         head_sha: &sha, conclusion: "failure", log_tail: "boom\n", ..Default::default() };
     ///     store.ingest_at(&log, i as u64)?;
     /// }
     /// let newest: Vec<_> = store.recent_logs_for_at("acme/app", &sha, 10, 2)?
@@ -143,7 +144,7 @@ impl Store {
     /// let sha = "e".repeat(40);
     /// for (i, step) in ["build", "lint", "test"].iter().enumerate() {
     ///     let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: step,
-    ///         head_sha: &sha, conclusion: "failure", log_tail: "boom\n" };
+    ///         head_sha: &sha, conclusion: "failure", log_tail: "boom\n", ..Default::default() };
     ///     store.ingest_at(&log, i as u64)?;
     /// }
     /// let read = store.recent_logs_for_at("acme/app", &sha, 10, 1)?;
@@ -157,6 +158,44 @@ impl Store {
         let before = (row.created_at, row.id);
         self.shared.run("read", |db| {
             reads::steps_before(&db.begin_read()?, &row.repo, &sha, cutoff, before, names)
+        })
+    }
+
+    /// What the store remembers of each row's failure at `now_ms` (one [`FailureHistory`] per
+    /// row, in their order): the other commits of the repository whose step failed the same
+    /// way (the first, the newest, their branches, the newest on the row's own branch) and the
+    /// earlier attempts of its run that did. Reads the `by_fingerprint` index, at most
+    /// [`MAX_MATCHES`](crate::storage::history::MAX_MATCHES) entries and one row value per
+    /// commit per row; no tail.
+    ///
+    /// # Errors
+    /// As [`Store::logs_for_at`], for each row's `repo` and `head_sha`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
+    /// let post = |sha: &str, git_ref: &str, at: u64| -> citail::Result<()> {
+    ///     let log = citail::NewLog { repo: "acme/app", run_id: "1", job_id: "1", step_name: "test",
+    ///         head_sha: sha, conclusion: "failure", git_ref: Some(git_ref),
+    ///         log_tail: "--- FAIL: TestParse (0.02s)\n", ..Default::default() };
+    ///     store.ingest_at(&log, at).map(|_| ())
+    /// };
+    /// post(&"a".repeat(40), "main", 1_000)?;
+    /// post(&"b".repeat(40), "feature", 2_000)?;
+    /// let rows = store.logs_for_at("acme/app", &"b".repeat(40), 3_000)?;
+    /// let history = store.history_at(&rows, 3_000)?;
+    /// assert_eq!(history[0].other_commits, 1);
+    /// assert_eq!(history[0].refs, ["main"]);
+    /// assert!(!history[0].is_new());
+    /// # Ok::<(), citail::Error>(())
+    /// ```
+    pub fn history_at(&self, rows: &[CiLog], now_ms: u64) -> Result<Vec<FailureHistory>> {
+        let cutoff = now_ms.saturating_sub(self.options.get_retention_ms());
+        for row in rows {
+            self.lookup_bounds(&row.repo, &row.head_sha, now_ms)?;
+        }
+        self.shared.run("read", |db| {
+            history::history(&db.begin_read()?, rows, cutoff)
         })
     }
 
@@ -176,7 +215,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// # let sha = "e".repeat(40);
     /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
-    ///     head_sha: &sha, conclusion: "failure", log_tail: "boom\n" };
+    ///     head_sha: &sha, conclusion: "failure", log_tail: "boom\n", ..Default::default() };
     /// store.ingest_at(&log, 42)?;
     /// let stats = store.stats()?;
     /// assert_eq!((stats.rows, stats.stored_bytes, stats.oldest_created_at), (1, 5, Some(42)));
@@ -204,7 +243,7 @@ impl Store {
     /// for (repo, t) in [("a/one", 1), ("a/two", 2), ("a/one", 3)] {
     ///     let step = t.to_string();
     ///     let log = citail::NewLog { repo, run_id: "1", job_id: "1", step_name: &step,
-    ///         head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "" };
+    ///         head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "", ..Default::default() };
     ///     store.ingest_at(&log, t)?;
     /// }
     /// let one: Vec<u64> = store.rows(&citail::RowFilter::default().repo("a/one").since(2))?
@@ -228,7 +267,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// for (sha, step, t) in [("a", "lint", 1), ("b", "test", 2), ("a", "test", 3)] {
     ///     let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: step,
-    ///         head_sha: &sha.repeat(40), conclusion: "failure", log_tail: "" };
+    ///         head_sha: &sha.repeat(40), conclusion: "failure", log_tail: "", ..Default::default() };
     ///     store.ingest_at(&log, t)?;
     /// }
     /// let commits = store.commits(&citail::RowFilter::default(), 10)?;

@@ -24,7 +24,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// # let sha = "e".repeat(40);
     /// # let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
-    /// #     head_sha: &sha, conclusion: "failure", log_tail: "" };
+    /// #     head_sha: &sha, conclusion: "failure", log_tail: "", ..Default::default() };
     /// store.ingest_at(&log, 0)?; // created in 1970: long expired
     /// assert_eq!(store.prune()?, 1);
     /// # Ok::<(), citail::Error>(())
@@ -50,7 +50,7 @@ impl Store {
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// # let sha = "a".repeat(40);
     /// # let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
-    /// #     head_sha: &sha, conclusion: "failure", log_tail: "" };
+    /// #     head_sha: &sha, conclusion: "failure", log_tail: "", ..Default::default() };
     /// const DAY: u64 = 24 * 60 * 60 * 1000;
     /// store.ingest_at(&log, DAY)?;
     /// assert_eq!(store.prune_at(14 * DAY)?, 0); // exactly 13 days old: kept
@@ -87,7 +87,7 @@ impl Store {
     /// # let dir = tempfile::tempdir()?;
     /// # let store = citail::Store::open(dir.path().join("s.redb"), citail::Options::default())?;
     /// let log = citail::NewLog { repo: "a/b", run_id: "1", job_id: "1", step_name: "t",
-    ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "boom\n" };
+    ///     head_sha: &"e".repeat(40), conclusion: "failure", log_tail: "boom\n", ..Default::default() };
     /// store.ingest(&log)?;
     /// let stats = store.commit_stats();
     /// assert_eq!((stats.transactions, stats.rows, stats.reopens), (1, 1, 0));

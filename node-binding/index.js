@@ -73,15 +73,21 @@ function unpackRows([text, numbers]) {
     const job_id = label(numbers[n + 8])
     const step_name = label(numbers[n + 9])
     const conclusion = label(numbers[n + 10])
-    const log_tail = utf8.decode(text.subarray(tailAt, (tailAt += numbers[n + 11])))
-    const highlights = new Array(numbers[n + 12])
-    n += 13
+    const optional = (units) => (units < 0 ? null : label(units))
+    const fingerprint = optional(numbers[n + 11])
+    const ref = optional(numbers[n + 12])
+    const command = optional(numbers[n + 13])
+    const run_attempt = numbers[n + 14] < 0 ? null : numbers[n + 14]
+    const log_tail = utf8.decode(text.subarray(tailAt, (tailAt += numbers[n + 15])))
+    const highlights = new Array(numbers[n + 16])
+    n += 17
     for (let h = 0; h < highlights.length; h++, n += 3) {
       highlights[h] = { line: numbers[n], text: label(numbers[n + 2]), repeats: numbers[n + 1] }
     }
     rows[r] = {
       id, repo, head_sha, run_id, job_id, step_name, conclusion, log_tail, created_at,
-      truncated, original_bytes, original_lines, highlights,
+      truncated, original_bytes, original_lines, highlights, fingerprint, ref, run_attempt,
+      command,
     }
   }
   return rows

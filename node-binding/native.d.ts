@@ -86,6 +86,19 @@ export declare class CiLogStore {
    * values; no tail is read).
    */
   stepsBeforeSync(row: CiLog, opts?: { now?: number; names?: number }): OlderSteps
+  /**
+   * What the store remembers of each row's failure (rows from `logsFor`), off the JS thread:
+   * one `FailureHistory` per row, in their order. The other commits of the repository whose
+   * step failed the same way (same fingerprint), the first and newest of them with their
+   * branches, the newest on the row's own branch, and the earlier attempts of its run. Pass
+   * it to `renderPromptBlock` as `history`.
+   */
+  historyFor(rows: CiLog[], opts?: { now?: number }): Promise<FailureHistory[]>
+  /**
+   * `historyFor`, on the calling thread (index keys and one row value per matching commit;
+   * no tail is read).
+   */
+  historyForSync(rows: CiLog[], opts?: { now?: number }): Array<FailureHistory>
   /** Deletes rows past retention off the JS thread; resolves to the count deleted. */
   prune(opts?: { now?: number }): Promise<number>
   /** `prune`, on the calling thread. */
@@ -142,6 +155,17 @@ export interface CiLog {
   original_lines: number
   /** The lines of the whole posted log that name the failure, in log order. */
   highlights: Array<Highlight>
+  /**
+   * What stays the same when the same failure happens again (`v1:` and 16 hex digits);
+   * `null` when nothing specific names the failure, and for rows stored before schema 5.
+   */
+  fingerprint?: string
+  /** The branch or tag the run was for, when the workflow sent it. */
+  ref?: string
+  /** The run attempt, when the workflow sent it. */
+  run_attempt?: number
+  /** The command the step ran (normalised and redacted), when the workflow sent it. */
+  command?: string
 }
 
 /** Group commit totals since the file was opened in this process. */
@@ -155,6 +179,33 @@ export interface CommitStats {
    * disk (a full disk, say). Nonzero means the disk failed a write.
    */
   reopens: number
+}
+
+/** What the store remembers of one row's failure (see `historyFor`). */
+export interface FailureHistory {
+  /** The row this is about. */
+  id: number
+  /** Its fingerprint; `null` when it has none (then nothing is known). */
+  fingerprint?: string
+  /** Other commits of the repository on which a step failed the same way. */
+  other_commits: number
+  /** Whether `other_commits` stopped at the read limit (a lower bound then). */
+  other_commits_capped: boolean
+  /** The oldest of them. */
+  first?: SeenOn
+  /** The newest of them. */
+  newest?: SeenOn
+  /** Their branches and tags, newest first, at most 5. */
+  refs: Array<string>
+  /**
+   * The newest other commit of the row's own branch, stored before it, that failed the same
+   * way.
+   */
+  same_branch?: SeenOn
+  /** Earlier attempts of the same run on the same commit whose step failed the same way. */
+  earlier_attempts: number
+  /** Whether the failure is new: a fingerprint, and no other commit or earlier attempt. */
+  is_new: boolean
 }
 
 /**
@@ -271,9 +322,22 @@ export interface RedactPatternOption {
  * `maxBytes` bytes (default 65536): every step is named with its highlights while they fit and
  * the tails share the rest; otherwise highlights shrink, then the oldest steps are left out and
  * named in a closing note. `older` (from `stepsBefore` on the oldest row a limited `logsFor`
- * read) is counted and named in a last note, so no step is lost silently.
+ * read) is counted and named in a last note, so no step is lost silently. `history` (from
+ * `historyFor` on the same rows) adds one line per step that has something to say (the same
+ * failure on other commits, on this branch before, on earlier attempts, or new) and a summary
+ * when several do; a row's `command` is shown under its header.
  */
-export declare function renderPromptBlock(logs: CiLog[], options?: { maxBytes?: number; older?: OlderSteps }): string
+export declare function renderPromptBlock(logs: CiLog[], options?: { maxBytes?: number; older?: OlderSteps; history?: FailureHistory[] }): string
+
+/** A commit on which a stored failure was seen. */
+export interface SeenOn {
+  /** The commit, lowercase hex. */
+  head_sha: string
+  /** Its branch or tag, when the workflow sent it. */
+  ref?: string
+  /** When the failure was stored, epoch milliseconds. */
+  created_at: number
+}
 
 /** A stored step named without its log (see `stepsBefore`). */
 export interface StepRef {

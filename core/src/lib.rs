@@ -59,10 +59,13 @@ pub use ingest::pipeline::{masked_at_source, Pipeline, Processed, SOURCE_MASKS};
 pub use ingest::redact::{redact_secrets, RedactPattern, Redacted, Redactor};
 pub use ingest::truncate::{count_lines, truncate_tail};
 pub use model::{
-    CiLog, FailureHistory, Highlight, Ingested, NewLog, OlderSteps, SeenOn, Stats, StepRef,
+    CiLog, FailureHistory, Highlight, Ingested, NewLog, OlderSteps, PromptContext, SeenOn, Stats,
+    StepRef,
 };
 pub use options::{Options, MAX_INPUT_BYTES_LIMIT};
-pub use prompt::render::{render_prompt_block, render_prompt_block_noting};
+pub use prompt::render::{
+    render_prompt_block, render_prompt_block_noting, render_prompt_block_with,
+};
 pub use storage::check::{CheckReport, Problem};
 pub use storage::compact::{compact, Compaction};
 pub use storage::dump::ExportedRow;

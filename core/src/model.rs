@@ -267,3 +267,14 @@ impl FailureHistory {
         self.fingerprint.is_some() && self.other_commits == 0 && self.earlier_attempts == 0
     }
 }
+
+/// What a prompt block says besides the rows it shows (see
+/// [`render_prompt_block_with`](crate::render_prompt_block_with)): the steps a limited lookup did
+/// not read, and what the store remembers of each row's failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromptContext {
+    /// From [`Store::steps_before_at`](crate::Store::steps_before_at).
+    pub older: OlderSteps,
+    /// From [`Store::history_at`](crate::Store::history_at), matched to rows by `id`.
+    pub history: Vec<FailureHistory>,
+}

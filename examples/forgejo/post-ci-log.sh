@@ -3,7 +3,10 @@
 # starting on a line boundary. The server finds the failure lines (highlights) in all of it and
 # stores the last 200 lines / 32 KiB as the tail.
 #
-#   post-ci-log.sh <step-id> <log-file>
+#   post-ci-log.sh <step-id> <log-file> [<command-file>]
+#
+# <command-file>, when given and readable, holds the command the step ran (its `run:` script);
+# it is sent as `command`, masked like the log, its first 3 KiB.
 #
 # Environment:
 #   CI_LOG_URL    base URL of the orchestration server, e.g. http://10.0.0.5:8787 (required)
@@ -11,6 +14,12 @@
 #   CI_LOG_REPO, CI_LOG_RUN_ID, CI_LOG_JOB_ID, CI_LOG_HEAD_SHA
 #                 override what the runner provides in GITHUB_REPOSITORY, GITHUB_RUN_ID,
 #                 GITHUB_JOB and GITHUB_SHA (Forgejo Actions sets the GITHUB_* names too)
+#   CI_LOG_REF    the branch the run was for; default GITHUB_HEAD_REF (a pull request's
+#                 branch), else GITHUB_REF_NAME, else GITHUB_REF; not sent when none is set
+#   CI_LOG_RUN_ATTEMPT  which attempt of the run this is; default GITHUB_RUN_ATTEMPT. Sent only
+#                 when it is a whole number from 1: act, which Forgejo's runner forks, has left
+#                 GITHUB_RUN_ATTEMPT unset or empty (nektos/act#1615, #2033; gitea#33135), and
+#                 a post without it counts as the first attempt
 #   CI_LOG_SECRETS    values never to send: a JSON object (its values) or array of strings;
 #                     in a workflow, `${{ toJSON(secrets) }}`
 #   CI_LOG_MASK_VARS  names of environment variables whose values are never sent, separated
@@ -34,6 +43,7 @@ set -u
 
 step_id=${1:-}
 log_file=${2:-}
+command_file=${3:-}
 max_bytes=61440   # the server's 64 KiB log_tail limit, less room for replacement characters
 
 note() { printf 'post-ci-log: %s\n' "$*" >&2; }
@@ -97,9 +107,18 @@ repo=${CI_LOG_REPO:-${GITHUB_REPOSITORY:-}}
 run_id=${CI_LOG_RUN_ID:-${GITHUB_RUN_ID:-}}
 job_id=${CI_LOG_JOB_ID:-${GITHUB_JOB:-}}
 head_sha=${CI_LOG_HEAD_SHA:-${GITHUB_SHA:-}}
+git_ref=${CI_LOG_REF:-${GITHUB_HEAD_REF:-${GITHUB_REF_NAME:-${GITHUB_REF:-}}}}
+run_attempt=${CI_LOG_RUN_ATTEMPT:-${GITHUB_RUN_ATTEMPT:-}}
+case "$run_attempt" in ''|0*|*[!0-9]*) run_attempt='' ;; esac
+# The command, cut to 3 KiB: the server refuses one over 4 KiB, and masking may lengthen it.
+: > "$work/command"
+if [ -n "$command_file" ] && [ -r "$command_file" ]; then
+  head -c 3072 -- "$command_file" > "$work/command" 2>/dev/null || : > "$work/command"
+fi
 
 if command -v jq >/dev/null 2>&1; then
   jq -n --rawfile log_tail "$work/tail" --rawfile add_masks "$work/add-masks" \
+    --rawfile command "$work/command" --arg git_ref "$git_ref" --arg run_attempt "$run_attempt" \
     --arg repo "$repo" --arg run_id "$run_id" --arg job_id "$job_id" \
     --arg step_name "$step_id" --arg head_sha "$head_sha" --arg conclusion failure '
     def trim: sub("^[[:space:]]+"; "") | sub("[[:space:]]+$"; "");
@@ -118,15 +137,19 @@ if command -v jq >/dev/null 2>&1; then
        + [$ENV.CI_LOG_MASK_VARS // "" | splits("[\\s,]+") | select(length > 0) | $ENV[.] // empty]
        | map(select(type == "string"))) as $secrets
     | [$add_masks | split("\n")[] | trim] as $declared
-    | {repo: $repo, run_id: $run_id, job_id: $job_id, step_name: $step_name,
-       head_sha: $head_sha, conclusion: $conclusion,
-       log_tail: (reduce ((pairs($secrets[]; "[REDACTED:workflow-secret]")
-                           + pairs($declared[]; "[REDACTED:add-mask]"))
-                          | unique_by(.[0]) | sort_by(-(.[0] | length)))[] as $p
-                    ($log_tail; split($p[0]) | join($p[1])))}' > "$work/body.json" 2>/dev/null
+    | ((pairs($secrets[]; "[REDACTED:workflow-secret]") + pairs($declared[]; "[REDACTED:add-mask]"))
+       | unique_by(.[0]) | sort_by(-(.[0] | length))) as $masks
+    | def masked: reduce $masks[] as $p (.; split($p[0]) | join($p[1]));
+      {repo: $repo, run_id: $run_id, job_id: $job_id, step_name: $step_name,
+       head_sha: $head_sha, conclusion: $conclusion, log_tail: ($log_tail | masked)}
+      + (if $git_ref != "" then {ref: $git_ref} else {} end)
+      + (if $run_attempt != "" then {run_attempt: ($run_attempt | tonumber)} else {} end)
+      + (if ($command | test("[^[:space:]]")) then {command: ($command | masked)} else {} end)
+    ' > "$work/body.json" 2>/dev/null
 elif command -v python3 >/dev/null 2>&1; then
   REPO="$repo" RUN_ID="$run_id" JOB_ID="$job_id" STEP="$step_id" SHA="$head_sha" \
-  python3 - "$work/tail" "$work/add-masks" > "$work/body.json" 2>/dev/null <<'PY'
+  GIT_REF="$git_ref" RUN_ATTEMPT="$run_attempt" \
+  python3 - "$work/tail" "$work/add-masks" "$work/command" > "$work/body.json" 2>/dev/null <<'PY'
 import base64, json, os, re, sys, urllib.parse
 
 def forms(v):
@@ -164,11 +187,22 @@ secrets = [s for s in secrets if isinstance(s, str)]
 chosen = {}
 for f, placeholder in pairs(secrets, "[REDACTED:workflow-secret]") + pairs(declared, "[REDACTED:add-mask]"):
     chosen.setdefault(f, placeholder)
-for f in sorted(chosen, key=lambda f: (-len(f), f)):
-    tail = tail.replace(f, chosen[f])
-json.dump({"repo": os.environ["REPO"], "run_id": os.environ["RUN_ID"], "job_id": os.environ["JOB_ID"],
-           "step_name": os.environ["STEP"], "head_sha": os.environ["SHA"], "conclusion": "failure",
-           "log_tail": tail}, sys.stdout)
+def masked(text):
+    for f in sorted(chosen, key=lambda f: (-len(f), f)):
+        text = text.replace(f, chosen[f])
+    return text
+with open(sys.argv[3], "rb") as f:
+    command = f.read().decode("utf-8", errors="replace")
+body = {"repo": os.environ["REPO"], "run_id": os.environ["RUN_ID"], "job_id": os.environ["JOB_ID"],
+        "step_name": os.environ["STEP"], "head_sha": os.environ["SHA"], "conclusion": "failure",
+        "log_tail": masked(tail)}
+if os.environ.get("GIT_REF"):
+    body["ref"] = os.environ["GIT_REF"]
+if os.environ.get("RUN_ATTEMPT"):
+    body["run_attempt"] = int(os.environ["RUN_ATTEMPT"])
+if command.strip():
+    body["command"] = masked(command)
+json.dump(body, sys.stdout)
 PY
 else
   note "neither jq nor python3 is available to build the JSON body; nothing sent"

@@ -67,11 +67,13 @@ export function defineSpec({ describe, test }) {
       assert.equal(b.id, 2)
       const rows = await store.logsFor('acme/widgets', SHA.toUpperCase(), { now: T0 + 3_000 })
       assert.deepEqual(rows, store.logsForSync('acme/widgets', SHA, { now: T0 + 3_000 }))
+      assert.match(rows[0].fingerprint, /^v1:[0-9a-f]{16}$/)
       assert.deepEqual(rows[0], {
         id: 1, repo: 'acme/widgets', head_sha: SHA, run_id: '812', job_id: '3', step_name: 'test',
         conclusion: 'failure', log_tail: 'running 3 tests\ntest parse ... FAILED\n', created_at: T0 + 1_000,
         truncated: false, original_bytes: 38, original_lines: 2,
         highlights: [{ line: 2, text: 'test parse ... FAILED', repeats: 1 }],
+        fingerprint: rows[0].fingerprint, ref: null, run_attempt: null, command: null,
       })
       assert.equal(rows[1].log_tail, 'lint failed')
       const stats = store.stats()
@@ -104,11 +106,61 @@ export function defineSpec({ describe, test }) {
       }))
       assert.ok(expected[0].highlights.some((h) => h.text.includes('😀')), 'a highlight with an astral character')
       const sync = store.logsForSync('acme/widgets', SHA, { now: T0 + 10 })
+      // The fingerprint is the core's (tested there); here: present where a failure is named.
+      sync.forEach((row, i) => {
+        assert.equal(row.fingerprint === null, expected[i].highlights.length === 0 && row.log_tail.trim() === '', row.step_name)
+        Object.assign(expected[i], { fingerprint: row.fingerprint, ref: null, run_attempt: null, command: null })
+      })
       assert.deepEqual(sync, expected)
       assert.deepEqual(Object.keys(sync[0]), Object.keys(expected[0]))
       assert.equal(sync[1].log_tail.charCodeAt(0), 0xfeff)
       assert.deepEqual(await store.logsFor('acme/widgets', SHA, { now: T0 + 10 }), expected)
       assert.deepEqual(store.logsForSync('acme/widgets', SHA, { now: T0 + 10, limit: 2 }), expected.slice(2))
+      store.close()
+    })
+
+    test('optional ref, run_attempt and command: stored, returned, validated; a re-run attempt is a row of its own', async () => {
+      const store = fresh()
+      const first = payload({ ref: 'refs/heads/feature/x', run_attempt: 1, command: 'cargo test --locked\n' })
+      store.ingestSync(first, { createdAt: T0 + 1 })
+      store.ingestSync({ ...first, run_attempt: '2' }, { createdAt: T0 + 2 })
+      const again = store.ingestSync({ ...first, run_attempt: 2, log_tail: 'second\n' }, { createdAt: T0 + 3 })
+      assert.equal(again.replaced, true, 'a re-post of the same attempt replaces it')
+      const rows = store.logsForSync('acme/widgets', SHA, { now: T0 + 4 })
+      assert.deepEqual(rows.map((r) => [r.ref, r.run_attempt, r.command]), [
+        ['feature/x', null, 'cargo test --locked'],
+        ['feature/x', 2, 'cargo test --locked'],
+      ])
+      for (const [field, value] of [['ref', 5], ['ref', ''], ['run_attempt', 0], ['run_attempt', 'x'], ['run_attempt', 1001], ['command', ['ls']], ['command', 'x'.repeat(5000)]]) {
+        assert.throws(() => store.ingestSync(payload({ [field]: value })), (e) => e.code === 'INVALID_FIELD' && e.field === field, `${field}=${value}`)
+      }
+      // null and undefined mean "not sent".
+      store.ingestSync(payload({ step_name: 'n', ref: null, run_attempt: undefined, command: null }), { createdAt: T0 + 5 })
+      store.close()
+    })
+
+    test('historyFor: the same failure on main, new elsewhere; renderPromptBlock says so', async () => {
+      const store = fresh()
+      const failing = 'running 3 tests\nthread \'parse::empty\' panicked at src/parse.rs:41:9:\nindex out of bounds\n'
+      const MAIN_SHA = 'a'.repeat(40)
+      store.ingestSync(payload({ head_sha: MAIN_SHA, ref: 'main', log_tail: failing }), { createdAt: T0 + 1 })
+      store.ingestSync(payload({ ref: 'feature/x', log_tail: failing.replace('41:9', '47:9') }), { createdAt: T0 + 2 })
+      store.ingestSync(payload({ ref: 'feature/x', step_name: 'lint', log_tail: 'src/a.ts:3:1 lint/suspicious/noDebugger\n' }), { createdAt: T0 + 3 })
+      const rows = store.logsForSync('acme/widgets', SHA, { now: T0 + 4 })
+      const history = await store.historyFor(rows, { now: T0 + 4 })
+      assert.deepEqual(history, store.historyForSync(rows, { now: T0 + 4 }))
+      assert.equal(history[0].other_commits, 1)
+      assert.deepEqual(history[0].first, { head_sha: MAIN_SHA, ref: 'main', created_at: T0 + 1 })
+      assert.deepEqual(history[0].refs, ['main'])
+      assert.equal(history[0].is_new, false)
+      assert.equal(history[1].is_new, true)
+      const block = citail.renderPromptBlock(rows, { history })
+      assert.match(block, /_History: the same failure on 1 other commit: `aaaaaaa` \(`main`, /)
+      assert.match(block, /_History: new\. /)
+      assert.match(block, /_History, over the 2 steps below: 1 step failed the same way on other commits \(on `main`\); 1 step new\._/)
+      assert.equal(citail.renderPromptBlock(rows), citail.renderPromptBlock(rows, { history: [] }))
+      assert.throws(() => citail.renderPromptBlock(rows, { history: 'x' }), (e) => e.code === 'INVALID_FIELD' && e.field === 'history')
+      await assert.rejects(store.historyFor('x'), (e) => e.code === 'INVALID_FIELD' && e.field === 'rows')
       store.close()
     })
 

@@ -245,6 +245,35 @@ pub fn read_row_position(row: Unknown) -> Result<citail::CiLog, Failure> {
     })
 }
 
+/// Reads the rows `historyFor` looks up: of each, what its history depends on (`id`, `repo`,
+/// `head_sha`, `created_at`, `run_id`, `fingerprint`, `ref`, `run_attempt`); tails are not
+/// read, so a commit's 50 rows cross for the cost of their labels.
+pub fn read_history_rows(rows: Unknown) -> Result<Vec<citail::CiLog>, Failure> {
+    if !rows.is_array().unwrap_or(false) {
+        return Err(Failure::field(
+            "rows",
+            "must be an array of CiLog from logsFor",
+        ));
+    }
+    Vec::<Unknown>::from_unknown(rows)
+        .map_err(napi_failure)?
+        .into_iter()
+        .map(|item| {
+            let mut row = read_row_position(item)?;
+            let obj =
+                as_object(item).ok_or_else(|| Failure::field("rows", "must be CiLog objects"))?;
+            row.run_id = id_prop(&obj, "run_id")?;
+            row.fingerprint = optional_string_prop(&obj, "fingerprint")?;
+            row.git_ref = optional_string_prop(&obj, "ref")?;
+            row.run_attempt = prop(&obj, "run_attempt")?
+                .map(|v| whole_number(v, "run_attempt", Failure::field))
+                .transpose()?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+            Ok(row)
+        })
+        .collect()
+}
+
 /// What an ingest stored.
 #[napi(object)]
 pub struct IngestResult {
@@ -317,6 +346,158 @@ pub struct CiLog {
     pub original_lines: f64,
     /// The lines of the whole posted log that name the failure, in log order.
     pub highlights: Vec<Highlight>,
+    /// What stays the same when the same failure happens again (`v1:` and 16 hex digits);
+    /// `null` when nothing specific names the failure, and for rows stored before schema 5.
+    pub fingerprint: Option<String>,
+    /// The branch or tag the run was for, when the workflow sent it.
+    #[napi(js_name = "ref")]
+    pub git_ref: Option<String>,
+    /// The run attempt, when the workflow sent it.
+    #[napi(js_name = "run_attempt")]
+    pub run_attempt: Option<f64>,
+    /// The command the step ran (normalised and redacted), when the workflow sent it.
+    pub command: Option<String>,
+}
+
+/// A commit on which a stored failure was seen.
+#[napi(object)]
+pub struct SeenOn {
+    /// The commit, lowercase hex.
+    #[napi(js_name = "head_sha")]
+    pub head_sha: String,
+    /// Its branch or tag, when the workflow sent it.
+    #[napi(js_name = "ref")]
+    pub git_ref: Option<String>,
+    /// When the failure was stored, epoch milliseconds.
+    #[napi(js_name = "created_at")]
+    pub created_at: f64,
+}
+
+/// What the store remembers of one row's failure (see `historyFor`).
+#[napi(object)]
+pub struct FailureHistory {
+    /// The row this is about.
+    pub id: f64,
+    /// Its fingerprint; `null` when it has none (then nothing is known).
+    pub fingerprint: Option<String>,
+    /// Other commits of the repository on which a step failed the same way.
+    #[napi(js_name = "other_commits")]
+    pub other_commits: f64,
+    /// Whether `other_commits` stopped at the read limit (a lower bound then).
+    #[napi(js_name = "other_commits_capped")]
+    pub other_commits_capped: bool,
+    /// The oldest of them.
+    pub first: Option<SeenOn>,
+    /// The newest of them.
+    pub newest: Option<SeenOn>,
+    /// Their branches and tags, newest first, at most 5.
+    pub refs: Vec<String>,
+    /// The newest other commit of the row's own branch, stored before it, that failed the same
+    /// way.
+    #[napi(js_name = "same_branch")]
+    pub same_branch: Option<SeenOn>,
+    /// Earlier attempts of the same run on the same commit whose step failed the same way.
+    #[napi(js_name = "earlier_attempts")]
+    pub earlier_attempts: f64,
+    /// Whether the failure is new: a fingerprint, and no other commit or earlier attempt.
+    #[napi(js_name = "is_new")]
+    pub is_new: bool,
+}
+
+impl From<citail::SeenOn> for SeenOn {
+    fn from(s: citail::SeenOn) -> Self {
+        SeenOn {
+            head_sha: s.head_sha,
+            git_ref: s.git_ref,
+            created_at: num(s.created_at),
+        }
+    }
+}
+
+impl From<citail::FailureHistory> for FailureHistory {
+    fn from(h: citail::FailureHistory) -> Self {
+        let is_new = h.is_new();
+        FailureHistory {
+            id: num(h.id),
+            fingerprint: h.fingerprint,
+            other_commits: num(h.other_commits),
+            other_commits_capped: h.other_commits_capped,
+            first: h.first.map(SeenOn::from),
+            newest: h.newest.map(SeenOn::from),
+            refs: h.refs,
+            same_branch: h.same_branch.map(SeenOn::from),
+            earlier_attempts: num(h.earlier_attempts),
+            is_new,
+        }
+    }
+}
+
+/// Reads `renderPromptBlock`'s optional `history` (what `historyFor` returns).
+pub fn read_history_opt(options: Option<Unknown>) -> Result<Vec<citail::FailureHistory>, Failure> {
+    const KEY: &str = "history";
+    let Some(options) = present(options).and_then(as_object) else {
+        return Ok(Vec::new());
+    };
+    let Some(list) = prop(&options, KEY)? else {
+        return Ok(Vec::new());
+    };
+    let shape = || {
+        Failure::field(
+            KEY,
+            "must be an array of FailureHistory as historyFor returns it",
+        )
+    };
+    if !list.is_array().unwrap_or(false) {
+        return Err(shape());
+    }
+    Vec::<Unknown>::from_unknown(list)
+        .map_err(napi_failure)?
+        .into_iter()
+        .map(|item| {
+            let h = as_object(item).ok_or_else(shape)?;
+            let number = |key: &'static str| -> Result<u64, Failure> {
+                prop(&h, key)?.map_or(Ok(0), |v| whole_number(v, KEY, Failure::field))
+            };
+            let seen = |key: &'static str| -> Result<Option<citail::SeenOn>, Failure> {
+                let Some(value) = prop(&h, key)? else {
+                    return Ok(None);
+                };
+                let at = as_object(value).ok_or_else(shape)?;
+                Ok(Some(citail::SeenOn {
+                    head_sha: string_prop(&at, "head_sha").map_err(|_| shape())?,
+                    git_ref: optional_string_prop(&at, "ref").map_err(|_| shape())?,
+                    created_at: prop(&at, "created_at")?
+                        .map_or(Ok(0), |v| whole_number(v, KEY, Failure::field))?,
+                }))
+            };
+            let refs = match prop(&h, "refs")? {
+                None => Vec::new(),
+                Some(v) if v.is_array().unwrap_or(false) => Vec::<Unknown>::from_unknown(v)
+                    .map_err(napi_failure)?
+                    .into_iter()
+                    .map(|r| read_text(r, KEY).map_err(|_| shape()))
+                    .collect::<Result<Vec<_>, Failure>>()?,
+                Some(_) => return Err(shape()),
+            };
+            let capped = match prop(&h, "other_commits_capped")? {
+                None => false,
+                Some(v) => bool::from_unknown(v).map_err(|_| shape())?,
+            };
+            Ok(citail::FailureHistory {
+                id: prop(&h, "id")?
+                    .ok_or_else(shape)
+                    .and_then(|v| whole_number(v, KEY, Failure::field))?,
+                fingerprint: optional_string_prop(&h, "fingerprint").map_err(|_| shape())?,
+                other_commits: number("other_commits")?,
+                other_commits_capped: capped,
+                first: seen("first")?,
+                newest: seen("newest")?,
+                refs,
+                same_branch: seen("same_branch")?,
+                earlier_attempts: u32::try_from(number("earlier_attempts")?).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
 }
 
 /// A summary of the store. Field names are snake_case like the other result objects.
@@ -415,6 +596,9 @@ pub struct OwnedLog {
     head_sha: String,
     conclusion: String,
     log_tail: String,
+    git_ref: Option<String>,
+    run_attempt: Option<u32>,
+    command: Option<String>,
 }
 
 impl OwnedLog {
@@ -428,13 +612,17 @@ impl OwnedLog {
             head_sha: &self.head_sha,
             conclusion: &self.conclusion,
             log_tail: &self.log_tail,
-            ..Default::default()
+            git_ref: self.git_ref.as_deref(),
+            run_attempt: self.run_attempt,
+            command: self.command.as_deref(),
         }
     }
 }
 
-/// Reads the wire body `{ repo, run_id, job_id, step_name, head_sha, conclusion, log_tail }`.
-/// `run_id` and `job_id` may be non-negative integer numbers; extra keys are ignored.
+/// Reads the wire body `{ repo, run_id, job_id, step_name, head_sha, conclusion, log_tail }`
+/// and its optional `ref`, `run_attempt` and `command` (absent or `null`: not sent). `run_id`
+/// and `job_id` may be non-negative integer numbers, `run_attempt` a number or a string of
+/// digits (runners expose it as an environment variable); extra keys are ignored.
 pub fn read_payload(payload: Unknown) -> Result<OwnedLog, Failure> {
     let obj = as_object(payload).ok_or_else(|| Failure::field("payload", "must be an object"))?;
     Ok(OwnedLog {
@@ -445,7 +633,39 @@ pub fn read_payload(payload: Unknown) -> Result<OwnedLog, Failure> {
         head_sha: string_prop(&obj, "head_sha")?,
         conclusion: string_prop(&obj, "conclusion")?,
         log_tail: string_prop(&obj, "log_tail")?,
+        git_ref: optional_string_prop(&obj, "ref")?,
+        run_attempt: optional_attempt_prop(&obj, "run_attempt")?,
+        command: optional_string_prop(&obj, "command")?,
     })
+}
+
+/// An optional string property: `None` when absent or `null`.
+fn optional_string_prop(obj: &Object, key: &'static str) -> Result<Option<String>, Failure> {
+    match prop(obj, key)? {
+        None => Ok(None),
+        Some(value) => match value.get_type() {
+            Ok(ValueType::String) => String::from_unknown(value).map(Some).map_err(napi_failure),
+            _ => Err(Failure::field(key, "must be a string when present")),
+        },
+    }
+}
+
+/// An optional run attempt: a whole number, or a string of digits; the range is the core's.
+fn optional_attempt_prop(obj: &Object, key: &'static str) -> Result<Option<u32>, Failure> {
+    let Some(value) = prop(obj, key)? else {
+        return Ok(None);
+    };
+    let number = match value.get_type() {
+        Ok(ValueType::String) => {
+            let text = String::from_unknown(value).map_err(napi_failure)?;
+            text.trim()
+                .parse::<u64>()
+                .map_err(|_| Failure::field(key, "must be a whole number when present"))?
+        }
+        _ => whole_number(value, key, Failure::field)?,
+    };
+    // Out of u32 is out of range: let the core say so with its own message.
+    Ok(Some(u32::try_from(number).unwrap_or(u32::MAX)))
 }
 
 /// Reads an optional non-negative integer from an options object such as `{ createdAt }`,
@@ -625,7 +845,13 @@ pub fn read_logs(logs: Unknown) -> Result<Vec<citail::CiLog>, Failure> {
                 original_bytes: usize_of(number("original_bytes")?),
                 original_lines: usize_of(number("original_lines")?),
                 highlights: read_highlights(&obj)?,
-                ..Default::default()
+                fingerprint: optional_string_prop(&obj, "fingerprint")?,
+                git_ref: optional_string_prop(&obj, "ref")?,
+                run_attempt: prop(&obj, "run_attempt")?
+                    .map(|v| whole_number(v, "run_attempt", Failure::field))
+                    .transpose()?
+                    .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+                command: optional_string_prop(&obj, "command")?,
             })
         })
         .collect()

@@ -9,7 +9,7 @@ mod error;
 mod packed;
 mod store;
 
-use convert::{read_logs, read_number_opt, read_older_opt, read_text, Highlight};
+use convert::{read_history_opt, read_logs, read_number_opt, read_older_opt, read_text, Highlight};
 use error::{guarded, Failure};
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
@@ -24,10 +24,13 @@ const DEFAULT_PROMPT_BYTES: usize = 64 * 1024;
 /// `maxBytes` bytes (default 65536): every step is named with its highlights while they fit and
 /// the tails share the rest; otherwise highlights shrink, then the oldest steps are left out and
 /// named in a closing note. `older` (from `stepsBefore` on the oldest row a limited `logsFor`
-/// read) is counted and named in a last note, so no step is lost silently.
+/// read) is counted and named in a last note, so no step is lost silently. `history` (from
+/// `historyFor` on the same rows) adds one line per step that has something to say (the same
+/// failure on other commits, on this branch before, on earlier attempts, or new) and a summary
+/// when several do; a row's `command` is shown under its header.
 #[napi(
     catch_unwind,
-    ts_args_type = "logs: CiLog[], options?: { maxBytes?: number; older?: OlderSteps }"
+    ts_args_type = "logs: CiLog[], options?: { maxBytes?: number; older?: OlderSteps; history?: FailureHistory[] }"
 )]
 pub fn render_prompt_block(
     env: Env,
@@ -38,10 +41,13 @@ pub fn render_prompt_block(
         let max = read_number_opt(options, "maxBytes")?.map_or(DEFAULT_PROMPT_BYTES, |n| {
             usize::try_from(n).unwrap_or(usize::MAX)
         });
-        let older = read_older_opt(options)?;
-        Ok(citail::render_prompt_block_noting(
+        let context = citail::PromptContext {
+            older: read_older_opt(options)?,
+            history: read_history_opt(options)?,
+        };
+        Ok(citail::render_prompt_block_with(
             &read_logs(logs)?,
-            &older,
+            &context,
             max,
         ))
     })

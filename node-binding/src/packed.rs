@@ -8,16 +8,19 @@
 //! two change together.
 //!
 //! `text` holds UTF-8: first the *labels* segment, then the *tails* segment.
-//! - labels: per row `repo`, `head_sha`, `run_id`, `job_id`, `step_name`, `conclusion`, then
-//!   the text of each of its highlights. JS decodes the segment once and slices it, so each
+//! - labels: per row `repo`, `head_sha`, `run_id`, `job_id`, `step_name`, `conclusion`, its
+//!   optional `fingerprint`, `ref` and `command` (nothing when absent), then the text of each
+//!   of its highlights. JS decodes the segment once and slices it, so each
 //!   label's length is given in UTF-16 code units.
 //! - tails: the `log_tail` of each row. JS decodes each tail on its own (a tail never shares
 //!   storage with another string), so each tail's length is given in bytes.
 //!
 //! `numbers` holds, in order: the row count; the labels segment's length in bytes; then per row
 //! `id`, `created_at`, `truncated` (1 or 0), `original_bytes`, `original_lines`, the UTF-16
-//! lengths of its six labels, its tail's length in bytes, its highlight count, and per highlight
-//! `line`, `repeats` and the UTF-16 length of its text. Every number is an integer below 2^53.
+//! lengths of its six labels, of its three optional labels (-1 for an absent one), its
+//! `run_attempt` (-1 when absent), its tail's length in bytes, its highlight count, and per
+//! highlight `line`, `repeats` and the UTF-16 length of its text. Every number is an integer
+//! below 2^53.
 
 use crate::convert::num;
 use napi::bindgen_prelude::{ToNapiValue, TypeName};
@@ -68,6 +71,13 @@ impl PackedRows {
         ] {
             self.push_label(label);
         }
+        for label in [&row.fingerprint, &row.git_ref, &row.command] {
+            match label {
+                Some(label) => self.push_label(label),
+                None => self.numbers.push(-1.0),
+            }
+        }
+        self.numbers.push(row.run_attempt.map_or(-1.0, f64::from));
         self.tails.extend_from_slice(row.log_tail.as_bytes());
         self.numbers.push(num(row.log_tail.len()));
         self.numbers.push(num(row.highlights.len()));
@@ -231,6 +241,8 @@ mod tests {
                 text: "error: 😀".into(),
                 repeats: 4,
             }],
+            git_ref: Some("main".into()),
+            run_attempt: Some(2),
             ..Default::default()
         };
         let packed = PackedRows::pack(&[row]);
@@ -238,7 +250,7 @@ mod tests {
             packed.numbers,
             [
                 1.0,
-                35.0, // "o/r" "ab" "1" "2" "tëst 😀" (10 bytes) "failure" "error: 😀" (11 bytes)
+                39.0, // "o/r" "ab" "1" "2" "tëst 😀" (10 bytes) "failure" "main" "error: 😀" (11 bytes)
                 7.0,
                 1_700_000_000_000.0,
                 1.0,
@@ -250,14 +262,21 @@ mod tests {
                 1.0,
                 7.0, // "tëst 😀": 5 scalars + a surrogate pair
                 7.0,
-                6.0, // the tail's bytes
+                -1.0, // no fingerprint
+                4.0,  // "main"
+                -1.0, // no command
+                2.0,  // run_attempt
+                6.0,  // the tail's bytes
                 1.0,
                 2.0,
                 4.0,
                 9.0,
             ]
         );
-        assert_eq!(packed.labels, "o/rab12tëst 😀failureerror: 😀".as_bytes());
+        assert_eq!(
+            packed.labels,
+            "o/rab12tëst 😀failuremainerror: 😀".as_bytes()
+        );
         assert_eq!(packed.tails, "x😀\n".as_bytes());
     }
 }

@@ -2,8 +2,8 @@
 //! libuv's thread pool through napi's `AsyncTask`, so the event loop keeps ticking.
 
 use crate::convert::{
-    read_number_opt, read_options, read_payload, read_row_position, read_text, read_time_opt,
-    CommitStats, IngestResult, OlderSteps, Recovered, StoreStats,
+    read_history_rows, read_number_opt, read_options, read_payload, read_row_position, read_text,
+    read_time_opt, CommitStats, FailureHistory, IngestResult, OlderSteps, Recovered, StoreStats,
 };
 use crate::error::{guarded, Failure};
 use crate::packed::PackedRows;
@@ -230,6 +230,41 @@ impl CiLogStore {
             .map_err(|f| f.into_napi(&env))
     }
 
+    /// What the store remembers of each row's failure (rows from `logsFor`), off the JS thread:
+    /// one `FailureHistory` per row, in their order. The other commits of the repository whose
+    /// step failed the same way (same fingerprint), the first and newest of them with their
+    /// branches, the newest on the row's own branch, and the earlier attempts of its run. Pass
+    /// it to `renderPromptBlock` as `history`.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "rows: CiLog[], opts?: { now?: number }",
+        ts_return_type = "Promise<FailureHistory[]>"
+    )]
+    pub fn history_for(
+        &self,
+        rows: Unknown,
+        opts: Option<Unknown>,
+    ) -> AsyncTask<Job<Vec<FailureHistory>>> {
+        let prepared = guarded(|| Ok((self.handle()?, HistoryFor::read(rows, opts)?)));
+        Job::new(move || {
+            let (store, args) = prepared?;
+            args.run(&store)
+        })
+    }
+
+    /// `historyFor`, on the calling thread (index keys and one row value per matching commit;
+    /// no tail is read).
+    #[napi(catch_unwind, ts_args_type = "rows: CiLog[], opts?: { now?: number }")]
+    pub fn history_for_sync(
+        &self,
+        env: Env,
+        rows: Unknown,
+        opts: Option<Unknown>,
+    ) -> napi::Result<Vec<FailureHistory>> {
+        guarded(|| HistoryFor::read(rows, opts)?.run(&*self.handle()?))
+            .map_err(|f| f.into_napi(&env))
+    }
+
     /// Deletes rows past retention off the JS thread; resolves to the count deleted.
     #[napi(
         catch_unwind,
@@ -432,5 +467,28 @@ impl StepsBefore {
         Ok(store
             .steps_before_at(&self.row, self.now, self.names)?
             .into())
+    }
+}
+
+/// The checked arguments of `historyFor` and `historyForSync`.
+struct HistoryFor {
+    rows: Vec<citail::CiLog>,
+    now: u64,
+}
+
+impl HistoryFor {
+    fn read(rows: Unknown, opts: Option<Unknown>) -> Result<HistoryFor, Failure> {
+        Ok(HistoryFor {
+            rows: read_history_rows(rows)?,
+            now: read_time_opt(opts, "now")?.unwrap_or_else(citail::now_ms),
+        })
+    }
+
+    fn run(self, store: &citail::Store) -> Result<Vec<FailureHistory>, Failure> {
+        Ok(store
+            .history_at(&self.rows, self.now)?
+            .into_iter()
+            .map(FailureHistory::from)
+            .collect())
     }
 }

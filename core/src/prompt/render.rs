@@ -7,13 +7,13 @@
 //! being printed twice (see `render/marks.rs`).
 
 mod marks;
+mod memory;
 
 use marks::Marks;
 
 use crate::ingest::truncate::{count_lines, truncate_tail};
 use crate::ingest::validate::is_hidden;
-use crate::model::Highlight;
-use crate::model::{CiLog, OlderSteps};
+use crate::model::{CiLog, FailureHistory, Highlight, OlderSteps, PromptContext};
 use std::fmt::Write as _;
 
 /// The heading every non-empty block starts with. It tells the agent what follows and that it is
@@ -101,13 +101,65 @@ pub fn render_prompt_block(logs: &[CiLog], max_bytes: usize) -> String {
 /// ```
 #[must_use]
 pub fn render_prompt_block_noting(logs: &[CiLog], older: &OlderSteps, max_bytes: usize) -> String {
+    render(logs, older, &[], max_bytes)
+}
+
+/// [`render_prompt_block_noting`] with failure memory as well: each step whose
+/// [`FailureHistory`] has something to say gets one line under its header (the same failure
+/// on other commits, first and newest, with their branches; on this branch before; on earlier
+/// attempts of the run; or new), and the heading one summary line when several do. A step with
+/// no history, or none in `context.history`, adds nothing. The step's command, when its row
+/// has one, is shown under its header too. These lines count toward the budget before the
+/// tails, like headers.
+///
+/// ```
+/// # let row = citail::CiLog { id: 2, repo: "acme/app".into(), head_sha: "b".repeat(40),
+/// #     run_id: "7".into(), job_id: "2".into(), step_name: "test".into(),
+/// #     conclusion: "failure".into(), log_tail: "boom\n".into(), created_at: 5,
+/// #     original_bytes: 5, original_lines: 1, fingerprint: Some("v1:00".into()),
+/// #     command: Some("cargo test".into()), ..Default::default() };
+/// let main = citail::SeenOn { head_sha: "a".repeat(40), git_ref: Some("main".into()), created_at: 0 };
+/// let history = citail::FailureHistory { id: 2, fingerprint: Some("v1:00".into()),
+///     other_commits: 1, first: Some(main.clone()), newest: Some(main), refs: vec!["main".into()],
+///     ..Default::default() };
+/// let context = citail::PromptContext { history: vec![history], ..Default::default() };
+/// let block = citail::render_prompt_block_with(&[row], &context, 4096);
+/// assert!(block.contains("\nRan: `cargo test`\n"));
+/// assert!(block.contains("_History: the same failure on 1 other commit: `aaaaaaa` (`main`, \
+///     1970-01-01 00:00 UTC)._"));
+/// ```
+#[must_use]
+pub fn render_prompt_block_with(
+    logs: &[CiLog],
+    context: &PromptContext,
+    max_bytes: usize,
+) -> String {
+    render(logs, &context.older, &context.history, max_bytes)
+}
+
+fn render(
+    logs: &[CiLog],
+    older: &OlderSteps,
+    history: &[FailureHistory],
+    max_bytes: usize,
+) -> String {
     if logs.is_empty() {
         return String::new();
     }
-    let rows: Vec<Row<'_>> = logs.iter().map(Row::new).collect();
+    let rows: Vec<Row<'_>> = logs
+        .iter()
+        .map(|log| Row::new(log, history.iter().find(|h| h.id == log.id)))
+        .collect();
+    let all: Vec<&CiLog> = logs.iter().collect();
+    let heading = format!("{HEADING}{}", memory::summary_line(&all, history));
     // The plan with the older steps only counted; then name as many of them as fit without
     // costing a step or a highlight of those read: all, then half as many, … none.
-    let Some(counted) = plan(&rows, max_bytes, &older_note(older, logs.len(), 0)) else {
+    let Some(counted) = plan(
+        &rows,
+        max_bytes,
+        &heading,
+        &older_note(older, logs.len(), 0),
+    ) else {
         return String::new();
     };
     let mut to_name = older.newest.len();
@@ -115,7 +167,12 @@ pub fn render_prompt_block_noting(logs: &[CiLog], older: &OlderSteps, max_bytes:
         if to_name == 0 {
             break counted;
         }
-        let candidate = plan(&rows, max_bytes, &older_note(older, logs.len(), to_name));
+        let candidate = plan(
+            &rows,
+            max_bytes,
+            &heading,
+            &older_note(older, logs.len(), to_name),
+        );
         if let Some(candidate) = candidate
             .filter(|p| p.shown == counted.shown && p.shown_highlights == counted.shown_highlights)
         {
@@ -176,7 +233,7 @@ fn assemble(rows: &[Row<'_>], plan: &Plan, max_bytes: usize, extra: usize) -> (S
     // Marked bodies are kept while the budget holds them (the plain ones always fit): a line is
     // not printed twice unless there is no room to say it once. Where the room runs out, the
     // rows whose marks cost most go back to plain first.
-    let fixed = HEADING.len()
+    let fixed = plan.heading.len()
         + plan.note.len()
         + bodies
             .iter()
@@ -206,7 +263,7 @@ fn assemble(rows: &[Row<'_>], plan: &Plan, max_bytes: usize, extra: usize) -> (S
         }
     }
     let mut out = String::with_capacity(total);
-    out.push_str(HEADING);
+    out.push_str(&plan.heading);
     for (index, body, _) in bodies {
         if let Some(row) = rows.get(index) {
             out.push_str(&row.header);
@@ -237,7 +294,7 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(log: &'a CiLog) -> Row<'a> {
+    fn new(log: &'a CiLog, history: Option<&FailureHistory>) -> Row<'a> {
         let mut header = String::with_capacity(160);
         let _ = write!(
             header,
@@ -262,6 +319,8 @@ impl<'a> Row<'a> {
             };
             let _ = writeln!(header, "{} {noun} posted", log.original_lines);
         }
+        header.push_str(&memory::command_lines(log));
+        header.push_str(&memory::history_line(log, history));
         let highlight_lines: Vec<String> = log.highlights.iter().map(highlight_line).collect();
         let ticks = highlight_lines
             .iter()
@@ -419,6 +478,8 @@ impl<'a> Row<'a> {
 
 /// Which rows are shown, how many highlights each shows, and the closing note.
 struct Plan {
+    /// [`HEADING`] and the history summary.
+    heading: String,
     shown: Vec<bool>,
     shown_highlights: usize,
     /// The closing notes: the steps left out to fit, then the steps not read.
@@ -427,7 +488,7 @@ struct Plan {
 
 /// Finds the plan that leaves out the fewest (oldest) rows and, for that, shows the most
 /// highlights, with every shown row's tail reserved at least [`TAIL_LEFT_OUT`].
-fn plan(rows: &[Row<'_>], max_bytes: usize, older_note: &str) -> Option<Plan> {
+fn plan(rows: &[Row<'_>], max_bytes: usize, heading: &str, older_note: &str) -> Option<Plan> {
     let max_k = rows
         .iter()
         .map(|r| r.highlight_lines.len())
@@ -451,7 +512,7 @@ fn plan(rows: &[Row<'_>], max_bytes: usize, older_note: &str) -> Option<Plan> {
         } else {
             NOTE_OPEN.len() + note_items + NOTE_CLOSE.len()
         };
-        let fixed = HEADING.len() + kept_base + note_len + older_note.len();
+        let fixed = heading.len() + kept_base + note_len + older_note.len();
         if fixed > max_bytes {
             continue;
         }
@@ -483,6 +544,7 @@ fn plan(rows: &[Row<'_>], max_bytes: usize, older_note: &str) -> Option<Plan> {
         }
         note.push_str(older_note);
         return Some(Plan {
+            heading: heading.to_owned(),
             shown,
             shown_highlights: k,
             note,
@@ -543,7 +605,7 @@ fn share_tails<'a>(rows: &[Row<'a>], plan: &Plan, max_bytes: usize) -> Vec<Optio
     let shown: Vec<usize> = (0..rows.len())
         .filter(|&i| plan.shown.get(i) == Some(&true))
         .collect();
-    let used = HEADING.len()
+    let used = plan.heading.len()
         + plan.note.len()
         + shown
             .iter()

@@ -208,7 +208,7 @@ describe('GET /internal/ci-log (the read route)', () => {
   test('an unknown SHA is an empty list and an empty prompt', async () => {
     const res = await read(`repo=${REPO}&head_sha=${'0'.repeat(40)}`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ rows: [], older: { count: 0, newest: [] }, prompt: '' })
+    expect(await res.json()).toEqual({ rows: [], older: { count: 0, newest: [] }, history: [], prompt: '' })
   })
 
   test('401 without the token, before the query is looked at', async () => {

@@ -52,11 +52,23 @@ interface Sent {
 }
 
 /** Runs the script once in `dir` (so a relative `touch` would land there) and returns what it sent. */
-async function post(builder: 'jq' | 'python3', stepId: string, log: Uint8Array | string, env: Record<string, string> = {}): Promise<Sent> {
+async function post(
+  builder: 'jq' | 'python3',
+  stepId: string,
+  log: Uint8Array | string,
+  env: Record<string, string> = {},
+  command?: string,
+): Promise<Sent> {
   const logFile = join(dir, 'step.log')
   writeFileSync(logFile, log)
+  const args = ['bash', SCRIPT, stepId, logFile]
+  if (command !== undefined) {
+    const commandFile = join(dir, 'step.cmd')
+    writeFileSync(commandFile, command)
+    args.push(commandFile)
+  }
   const before = bodies.length
-  const child = Bun.spawn(['bash', SCRIPT, stepId, logFile], {
+  const child = Bun.spawn(args, {
     cwd: dir,
     env: {
       PATH: builder === 'jq' ? process.env.PATH! : pythonOnlyPath,
@@ -109,6 +121,29 @@ for (const builder of ['jq', 'python3'] as const) {
       expect(sent.stderr).not.toContain(TOKEN)
       for (const marker of MARKERS) expect(existsSync(join(dir, marker))).toBe(false)
       expect(readdirSync(dir).filter((f) => f.startsWith('pwned'))).toEqual([])
+    })
+
+    test('ref, run attempt and command are sent when known; the command is masked like the log', async () => {
+      const secret = `s3cr3t-${randomHex(12)}`
+      const command = `curl -H "x-key: ${secret}" https://example.invalid\nbun test $(touch pwned-1)\n`
+      const sent = await post(
+        builder, 'test', 'error: boom\n',
+        { GITHUB_HEAD_REF: 'feature/x', GITHUB_REF_NAME: '12/merge', GITHUB_RUN_ATTEMPT: '2', CI_LOG_SECRETS: JSON.stringify({ KEY: secret }) },
+        command,
+      )
+      expect(sent.status).toBe(0)
+      expect(sent.body?.ref).toBe('feature/x')
+      expect(sent.body?.run_attempt).toBe(2)
+      expect(sent.body?.command).toBe(command.replace(secret, '[REDACTED:workflow-secret]'))
+      expect(existsSync(join(dir, 'pwned-1'))).toBe(false)
+      // An attempt that is not a whole number from 1 (act leaves it empty) is not sent; a
+      // missing command file sends no command.
+      for (const attempt of ['', '0', 'x1', '-1']) {
+        const again = await post(builder, 'test', 'error: boom\n', { GITHUB_REF: 'refs/heads/main', GITHUB_RUN_ATTEMPT: attempt })
+        expect(again.body?.ref).toBe('refs/heads/main')
+        expect(again.body && 'run_attempt' in again.body).toBe(false)
+        expect(again.body && 'command' in again.body).toBe(false)
+      }
     })
 
     test('invalid UTF-8 becomes U+FFFD; NUL, CR and other control bytes travel as JSON escapes', async () => {

@@ -180,7 +180,8 @@ async function storeCiLog(req: Request, deps: Deps): Promise<Response> {
 
 /**
  * GET: the live rows of (repo, head_sha) a dispatch reads (the newest `maxRows`), oldest first;
- * `older`, the steps it did not read (counted, the newest named); and the block a fix-CI
+ * `older`, the steps it did not read (counted, the newest named); `history`, what the store
+ * remembers of each row's failure (as `historyFor` returns it); and the block a fix-CI
  * dispatch would append (`''` with no rows). Any repo may be read, watched or not: reading is not ingesting.
  */
 async function readCiLog(req: Request, deps: Deps): Promise<Response> {
@@ -191,8 +192,8 @@ async function readCiLog(req: Request, deps: Deps): Promise<Response> {
     return problem(400, 'INVALID_FIELD', 'give ?repo=owner/name&head_sha=…', repo === null ? 'repo' : 'head_sha')
   }
   try {
-    const { rows, older, block } = await ciLogBlock(deps.store, repo, headSha, deps.prompt)
-    return json(200, { rows, older, prompt: block }, { 'cache-control': 'no-store' })
+    const { rows, older, history, block } = await ciLogBlock(deps.store, repo, headSha, deps.prompt)
+    return json(200, { rows, older, history, prompt: block }, { 'cache-control': 'no-store' })
   } catch (err) {
     // The binding names its argument `headSha`; the caller wrote the query parameter `head_sha`.
     const e = err as { field?: unknown }

@@ -1,5 +1,5 @@
 // Fix-CI prompt enrichment: append stored log tails, never block a dispatch.
-import { renderPromptBlock, type CiLog, type CiLogStore, type OlderSteps } from '../../index.js'
+import { renderPromptBlock, type CiLog, type CiLogStore, type FailureHistory, type OlderSteps } from '../../index.js'
 import type { Logger } from './log.js'
 
 export interface PromptOptions {
@@ -27,7 +27,9 @@ const OLDER_NAMED = 20
  * The live rows of (repo, headSha) a dispatch reads (the newest `maxRows`) and the block it
  * appends (`''` when there are none). When the read stopped at `maxRows`, the older steps it
  * did not read are counted and named in the block's closing note: nothing is left out
- * silently. Throws what the store throws (`INVALID_FIELD` for a bad repo or SHA):
+ * silently. What the store remembers of each row's failure (`historyFor`: the same failure on
+ * other commits, on this branch before, on earlier attempts, or new) is one line per step that
+ * has something to say. Throws what the store throws (`INVALID_FIELD` for a bad repo or SHA):
  * `buildFixCiPrompt` swallows it, the read route reports it.
  */
 export async function ciLogBlock(
@@ -35,7 +37,7 @@ export async function ciLogBlock(
   repo: string,
   headSha: string,
   options: Pick<PromptOptions, 'maxBytes' | 'maxRows'> = {},
-): Promise<{ rows: CiLog[]; older: OlderSteps; block: string }> {
+): Promise<{ rows: CiLog[]; older: OlderSteps; history: FailureHistory[]; block: string }> {
   const limit = options.maxRows ?? DEFAULT_MAX_ROWS
   const rows = await store.logsFor(repo, headSha, { limit })
   const oldest = rows[0]
@@ -43,8 +45,10 @@ export async function ciLogBlock(
     oldest !== undefined && rows.length >= limit
       ? await store.stepsBefore(oldest, { names: OLDER_NAMED })
       : { count: 0, newest: [] }
-  const block = rows.length === 0 ? '' : renderPromptBlock(rows, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, older })
-  return { rows, older, block }
+  const history = rows.length === 0 ? [] : await store.historyFor(rows)
+  const block =
+    rows.length === 0 ? '' : renderPromptBlock(rows, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, older, history })
+  return { rows, older, history, block }
 }
 
 /**

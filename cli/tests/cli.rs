@@ -141,7 +141,15 @@ fn show_prints_the_rows_and_exactly_the_dispatch_prompt() {
     let expected = {
         let store = Store::open(&path, Options::default()).expect("open");
         let rows = store.recent_logs_for(REPO, &head, 50).expect("rows");
-        (rows.len(), citail::render_prompt_block(&rows, 20_000))
+        let history = store.history_at(&rows, citail::now_ms()).expect("history");
+        let context = citail::PromptContext {
+            history,
+            ..Default::default()
+        };
+        (
+            rows.len(),
+            citail::render_prompt_block_with(&rows, &context, 20_000),
+        )
     };
     let prompt = citail(
         &[

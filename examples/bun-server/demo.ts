@@ -13,6 +13,11 @@ import { ROUTE_PATH, startServer } from './src/server'
 
 const REPO = 'acme/widgets'
 const SHA = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00'
+const BRANCH = 'fix/ci-green'
+/** Earlier failures, so the prompt shows failure memory: main failed two of the same steps
+ * the same way (pre-existing), and the branch's previous commit failed a third. */
+const MAIN_SHA = 'a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4'
+const PREVIOUS_SHA = 'be7a0000be7a0000be7a0000be7a0000be7a0000'
 const STEPS = ['setup', 'typecheck', 'lint', 'fmt-check', 'test']
 /**
  * Fixture logs whose excerpt shows no failure: a passing run, or a cut that ends before the
@@ -49,20 +54,31 @@ try {
   const fixtures = all.filter((f) => !(f.name in NO_FAILURE_SHOWN))
   console.log(`posting the ${fixtures.length} fixture logs that show a failure to ${running.url}${ROUTE_PATH}`)
   for (const f of all) if (f.name in NO_FAILURE_SHOWN) console.log(`  not posted: ${f.name} (${NO_FAILURE_SHOWN[f.name]})`)
-  for (const [i, fixture] of fixtures.entries()) {
-    // Each fixture becomes the failed step of its own run, so the prompt shows them all.
-    const body = {
-      repo: REPO, run_id: 9000 + i, job_id: 1, step_name: `${STEPS[i % STEPS.length]} (${fixture.name})`,
-      head_sha: SHA, conclusion: 'failure', log_tail: wireTail(fixture.text),
-    }
-    const res = await fetch(running.url + ROUTE_PATH, {
+  const post = async (body: Record<string, unknown>): Promise<Response> =>
+    fetch(running.url + ROUTE_PATH, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     })
+  const stepName = (i: number) => `${STEPS[i % STEPS.length]} (${fixtures[i]!.name})`
+  // Earlier runs: main failed steps 0 and 1 the same way; the branch's previous commit step 2.
+  const earlier: [string, string, number][] = [[MAIN_SHA, 'main', 0], [MAIN_SHA, 'main', 1], [PREVIOUS_SHA, BRANCH, 2]]
+  for (const [sha, ref, i] of earlier) {
+    const res = await post({
+      repo: REPO, run_id: 8000 + i, job_id: 1, step_name: stepName(i), head_sha: sha, ref,
+      conclusion: 'failure', log_tail: wireTail(fixtures[i]!.text),
+    })
+    console.log(`  ${res.status} earlier: ${ref} at ${sha.slice(0, 7)}, ${fixtures[i]!.name}`)
+  }
+  for (const [i, fixture] of fixtures.entries()) {
+    // Each fixture becomes the failed step of its own run, so the prompt shows them all.
+    const res = await post({
+      repo: REPO, run_id: 9000 + i, job_id: 1, step_name: stepName(i), head_sha: SHA, ref: BRANCH,
+      run_attempt: 1, conclusion: 'failure', log_tail: wireTail(fixture.text),
+    })
     console.log(`  ${res.status} ${fixture.name} ${await res.text()}`)
   }
-  const base = `Fix the failing CI run of ${REPO} at ${SHA}.`
+  const base = `Fix the failing CI run of ${REPO} at ${SHA} (branch ${BRANCH}).`
   const prompt = await buildFixCiPrompt(running.store, base, REPO, SHA, { maxBytes: 48 * 1024, log: consoleLogger })
   console.log(`\n===== fix-CI prompt (${Buffer.byteLength(prompt)} bytes) =====\n${prompt}\n===== end of prompt =====`)
   const unchanged = await buildFixCiPrompt(running.store, base, REPO, 'f'.repeat(40))

@@ -1,8 +1,9 @@
-//! `render_prompt_block_noting` on arbitrary rows, steps not read and budgets, read back with a
-//! CommonMark parser: the budget holds; the only headings are the block's own (one `## CI log
-//! excerpts`, one `### Step …` per shown row, each made of exactly its text and four code spans,
-//! so no field can forge structure); every code block is a suffix of a row's tail (once the
-//! `▶ L<n>: ` marks in front of highlighted lines are taken out) or a highlight list.
+//! `render_prompt_block_with` on arbitrary rows (with commands), steps not read, failure
+//! histories (with hostile branch names) and budgets, read back with a CommonMark parser: the
+//! budget holds; the only headings are the block's own (one `## CI log excerpts`, one `### Step …`
+//! per shown row, each made of exactly its text and four code spans, so no field can forge
+//! structure); every code block is a suffix of a row's tail (once the `▶ L<n>: ` marks in front
+//! of highlighted lines are taken out), a highlight list, or a `sh` block of a row's command.
 #![no_main]
 use arbitrary::Arbitrary;
 use citail::{CiLog, Highlight};
@@ -19,6 +20,9 @@ struct Row {
     truncated: bool,
     original_lines: u16,
     highlights: Vec<(u16, String, u8)>,
+    command: Option<String>,
+    /// Other commits with the same failure, and a branch name for the first of them.
+    history: Option<(u8, String, bool, u8)>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -30,10 +34,32 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let logs: Vec<CiLog> = input
-        .rows
+    let rows: Vec<Row> = input.rows.into_iter().take(30).collect();
+    let history: Vec<citail::FailureHistory> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let (others, branch, same_branch, attempts) = r.history.clone()?;
+            let seen = citail::SeenOn {
+                head_sha: "b".repeat(40),
+                git_ref: Some(branch.clone()),
+                created_at: u64::from(others) * 1_000_000,
+            };
+            Some(citail::FailureHistory {
+                id: i as u64,
+                fingerprint: Some("v1:0".into()),
+                other_commits: u64::from(others % 4),
+                first: (others % 4 > 0).then(|| seen.clone()),
+                newest: (others % 4 > 0).then(|| seen.clone()),
+                refs: if others % 4 > 0 { vec![branch] } else { vec![] },
+                same_branch: (same_branch && others % 4 > 0).then_some(seen),
+                earlier_attempts: u32::from(attempts % 3),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let logs: Vec<CiLog> = rows
         .into_iter()
-        .take(30)
         .enumerate()
         .map(|(i, r)| CiLog {
             id: i as u64,
@@ -60,7 +86,9 @@ fuzz_target!(|input: Input| {
                     text,
                     repeats: u32::from(repeats).max(1),
                 })
-                .collect(), ..Default::default() 
+                .collect(),
+            command: r.command,
+            ..Default::default()
         })
         .collect();
     let budget = usize::from(input.budget) * 4;
@@ -81,7 +109,8 @@ fuzz_target!(|input: Input| {
             })
             .collect(),
     };
-    let block = citail::render_prompt_block_noting(&logs, &older, budget);
+    let context = citail::PromptContext { older, history };
+    let block = citail::render_prompt_block_with(&logs, &context, budget);
     assert!(block.len() <= budget, "over budget");
     if logs.is_empty() || block.is_empty() {
         return;
@@ -91,6 +120,7 @@ fuzz_target!(|input: Input| {
     let mut h3 = 0;
     let mut heading: Option<Vec<Event>> = None;
     let mut code: Option<String> = None;
+    let mut code_is_command = false;
     for event in Parser::new(&block) {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
@@ -108,16 +138,28 @@ fuzz_target!(|input: Input| {
                 }
             }
             Event::Start(Tag::CodeBlock(kind)) => {
-                assert!(
-                    matches!(kind, CodeBlockKind::Fenced(_)),
-                    "an indented code block"
-                );
+                let CodeBlockKind::Fenced(info) = kind else {
+                    panic!("an indented code block");
+                };
+                code_is_command = info.as_ref() == "sh";
                 code = Some(String::new());
             }
             Event::End(TagEnd::CodeBlock) => {
                 let content = code.take().expect("open code block");
                 // CommonMark reads `\r\n` and a bare `\r` as line endings, like `\n`.
                 let content = same_endings(&content);
+                if code_is_command {
+                    // The first lines of a row's command (hidden characters shown escaped).
+                    let first = content.lines().next().unwrap_or_default();
+                    assert!(
+                        logs.iter().filter_map(|l| l.command.as_deref()).any(|c| {
+                            let c = same_endings(c);
+                            c.lines().next().is_some_and(|l| l.starts_with(first.split('\\').next().unwrap_or_default()))
+                        }),
+                        "a sh block that is no row's command: {content:?}"
+                    );
+                    continue;
+                }
                 let is_tail = logs.iter().any(|l| {
                     let tail = same_endings(&l.log_tail);
                     let whole = if tail.is_empty() || tail.ends_with('\n') {

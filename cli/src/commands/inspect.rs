@@ -110,6 +110,9 @@ pub fn show(args: &ShowArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many of the steps beyond `--limit` the block names, as `buildFixCiPrompt` does.
+const OLDER_NAMED: usize = 20;
+
 /// The rows and prompt block of (repo, sha) read from the file, as the dispatch reads them.
 fn local_rows(
     args: &ShowArgs,
@@ -125,7 +128,19 @@ fn local_rows(
     let prompt = if rows.is_empty() {
         String::new()
     } else {
-        citail::render_prompt_block(&rows, args.budget)
+        // As buildFixCiPrompt builds it: the steps the limited read left out, counted and named,
+        // and what the store remembers of each failure.
+        let now = citail::now_ms();
+        let store_error = |e| Failure::store(file, e);
+        let older = match rows.first() {
+            Some(oldest) if rows.len() >= args.limit => store
+                .steps_before_at(oldest, now, OLDER_NAMED)
+                .map_err(store_error)?,
+            _ => citail::OlderSteps::default(),
+        };
+        let history = store.history_at(&rows, now).map_err(store_error)?;
+        let context = citail::PromptContext { older, history };
+        citail::render_prompt_block_with(&rows, &context, args.budget)
     };
     Ok((rows, prompt))
 }

@@ -126,7 +126,8 @@ pub fn render_prompt_block_noting(logs: &[CiLog], older: &OlderSteps, max_bytes:
 /// let block = citail::render_prompt_block_with(&[row], &context, 4096);
 /// assert!(block.contains("\nRan: `cargo test`\n"));
 /// assert!(block.contains("_History: the same failure on 1 other commit: `aaaaaaa` (`main`, \
-///     1970-01-01 00:00 UTC)._"));
+///     1970-01-01 00:00 UTC) (the same way: the same failure lines, times, numbers and ids \
+///     aside)._"));
 /// ```
 #[must_use]
 pub fn render_prompt_block_with(
@@ -146,12 +147,16 @@ fn render(
     if logs.is_empty() {
         return String::new();
     }
+    let all: Vec<&CiLog> = logs.iter().collect();
+    let summary = memory::summary_line(&all, history);
     let rows: Vec<Row<'_>> = logs
         .iter()
-        .map(|log| Row::new(log, history.iter().find(|h| h.id == log.id)))
+        .map(|log| {
+            let found = history.iter().find(|h| h.id == log.id);
+            Row::new(log, found, summary.is_empty())
+        })
         .collect();
-    let all: Vec<&CiLog> = logs.iter().collect();
-    let heading = format!("{HEADING}{}", memory::summary_line(&all, history));
+    let heading = format!("{HEADING}{summary}");
     // The plan with the older steps only counted; then name as many of them as fit without
     // costing a step or a highlight of those read: all, then half as many, … none.
     let Some(counted) = plan(
@@ -294,7 +299,7 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(log: &'a CiLog, history: Option<&FailureHistory>) -> Row<'a> {
+    fn new(log: &'a CiLog, history: Option<&FailureHistory>, define_same_way: bool) -> Row<'a> {
         let mut header = String::with_capacity(160);
         let _ = write!(
             header,
@@ -320,7 +325,7 @@ impl<'a> Row<'a> {
             let _ = writeln!(header, "{} {noun} posted", log.original_lines);
         }
         header.push_str(&memory::command_lines(log));
-        header.push_str(&memory::history_line(log, history));
+        header.push_str(&memory::history_line(history, define_same_way));
         let highlight_lines: Vec<String> = log.highlights.iter().map(highlight_line).collect();
         let ticks = highlight_lines
             .iter()

@@ -47,18 +47,30 @@ pub(super) fn command_lines(log: &CiLog) -> String {
     format!("\n{label}\n{fence}sh\n{shown}{fence}\n")
 }
 
-/// The step's history line, or `""` when there is nothing to say.
-pub(super) fn history_line(log: &CiLog, history: Option<&FailureHistory>) -> String {
+/// What "the same way" means, said once: in the summary, or in a step's line when there is no
+/// summary.
+const SAME_WAY: &str = "the same way: the same failure lines, times, numbers and ids aside";
+
+/// The step's history line, or `""` when there is nothing to say; `define` adds what "the same
+/// way" means (when no summary line says it).
+pub(super) fn history_line(history: Option<&FailureHistory>, define: bool) -> String {
     let Some(h) = history.filter(|h| h.fingerprint.is_some()) else {
         return String::new();
     };
     if h.is_new() {
-        return "\n_History: new. No other commit of this repository failed this way in the \
-                history citail keeps._\n"
+        return "\n_History: new: no other commit of this repository failed this way._\n"
             .to_owned();
     }
     let mut parts: Vec<String> = Vec::new();
-    if h.other_commits > 0 {
+    let only_the_branch = h.other_commits == 1 && h.same_branch.is_some();
+    if let (true, Some(branch)) = (only_the_branch, &h.same_branch) {
+        parts.push(format!(
+            "this branch's earlier commit {} ({}) failed the same way: the changes since did \
+             not fix it",
+            short(&branch.head_sha),
+            utc_minute(branch.created_at)
+        ));
+    } else if h.other_commits > 0 {
         let count = if h.other_commits_capped {
             format!("at least {}", h.other_commits)
         } else {
@@ -85,10 +97,9 @@ pub(super) fn history_line(log: &CiLog, history: Option<&FailureHistory>) -> Str
         }
         parts.push(text);
     }
-    if let Some(branch) = &h.same_branch {
-        let name = log.git_ref.as_deref().map(inline_code).unwrap_or_default();
+    if let (false, Some(branch)) = (only_the_branch, &h.same_branch) {
         parts.push(format!(
-            "on this branch {name}, {} failed this way too, so the changes since did not fix it",
+            "on this branch {} failed this way too: the changes since did not fix it",
             short(&branch.head_sha)
         ));
     }
@@ -108,6 +119,9 @@ pub(super) fn history_line(log: &CiLog, history: Option<&FailureHistory>) -> Str
     }
     let mut line = String::from("\n_History: ");
     line.push_str(&parts.join("; "));
+    if define {
+        let _ = write!(line, " ({SAME_WAY})");
+    }
     line.push_str("._\n");
     line
 }
@@ -117,7 +131,8 @@ pub(super) fn summary_line(rows: &[&CiLog], history: &[FailureHistory]) -> Strin
     let find = |id: u64| history.iter().find(|h| h.id == id);
     let mut seen_elsewhere = 0;
     let mut new = 0;
-    let mut on_refs: Vec<&str> = Vec::new();
+    // Steps per branch, by the newest branch each step's failure was seen on.
+    let mut on_refs: Vec<(&str, usize)> = Vec::new();
     for row in rows {
         let Some(h) = find(row.id).filter(|h| h.fingerprint.is_some()) else {
             continue;
@@ -126,9 +141,10 @@ pub(super) fn summary_line(rows: &[&CiLog], history: &[FailureHistory]) -> Strin
             new += 1;
         } else if h.other_commits > 0 {
             seen_elsewhere += 1;
-            for r in &h.refs {
-                if !on_refs.contains(&r.as_str()) && on_refs.len() < 3 {
-                    on_refs.push(r);
+            if let Some(name) = h.refs.first() {
+                match on_refs.iter_mut().find(|(r, _)| *r == name.as_str()) {
+                    Some((_, n)) => *n += 1,
+                    None => on_refs.push((name, 1)),
                 }
             }
         }
@@ -137,23 +153,28 @@ pub(super) fn summary_line(rows: &[&CiLog], history: &[FailureHistory]) -> Strin
         return String::new();
     }
     let steps = |n: usize| if n == 1 { "step" } else { "steps" };
-    let mut out = format!("\n_History, over the {} steps below:", rows.len());
+    let mut out = format!("\n_History of the {} steps below ({SAME_WAY}):", rows.len());
     if seen_elsewhere > 0 {
         let _ = write!(
             out,
-            " {seen_elsewhere} {} failed the same way on other commits",
+            " {seen_elsewhere} {} failed the same way on other commits too",
             steps(seen_elsewhere)
         );
         if !on_refs.is_empty() {
-            let names: Vec<String> = on_refs.iter().map(|r| inline_code(r)).collect();
-            let _ = write!(out, " (on {})", names.join(", "));
+            on_refs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let names: Vec<String> = on_refs
+                .iter()
+                .take(3)
+                .map(|(r, n)| format!("{n} on {}", inline_code(r)))
+                .collect();
+            let _ = write!(out, " ({})", names.join(", "));
         }
         if new > 0 {
             out.push(';');
         }
     }
     if new > 0 {
-        let _ = write!(out, " {new} {} new", steps(new));
+        let _ = write!(out, " {new} {} new in this repository", steps(new));
     }
     out.push_str("._\n");
     out

@@ -262,9 +262,13 @@ pub struct FailureHistory {
 
 impl FailureHistory {
     /// Whether this failure is new: it has a fingerprint, and no other commit or earlier
-    /// attempt in the stored history failed the same way.
+    /// attempt in the stored history failed the same way (a read that stopped at its limit
+    /// says nothing is new).
     pub fn is_new(&self) -> bool {
-        self.fingerprint.is_some() && self.other_commits == 0 && self.earlier_attempts == 0
+        self.fingerprint.is_some()
+            && !self.other_commits_capped
+            && self.other_commits == 0
+            && self.earlier_attempts == 0
     }
 }
 

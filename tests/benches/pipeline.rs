@@ -202,6 +202,26 @@ fn prompt_10k_rows_newest_50(bencher: Bencher) {
     });
 }
 
+/// The prompt path with failure memory, as `buildFixCiPrompt` runs it: the newest 50 rows, their
+/// history (all 10,000 rows share one fingerprint: the read stops at its limit, once for all
+/// 50), rendered into 64 KiB.
+#[divan::bench(sample_count = 30)]
+fn prompt_10k_rows_newest_50_with_history(bencher: Bencher) {
+    let store = &BIG_SHA.1;
+    let head = sha(7);
+    bencher.bench(|| {
+        let rows = store
+            .recent_logs_for_at("acme/app", &head, 20_000, 50)
+            .expect("lookup");
+        let history = store.history_at(&rows, 20_000).expect("history");
+        let context = citail::PromptContext {
+            history,
+            ..Default::default()
+        };
+        citail::render_prompt_block_with(&rows, &context, 64 * 1024)
+    });
+}
+
 /// The peer: every row read and handed to the renderer, as `logsFor` did before the limit.
 #[divan::bench(sample_count = 10)]
 fn prompt_10k_rows_all(bencher: Bencher) {
@@ -230,6 +250,28 @@ fn over_clean_payloads(bencher: Bencher, work: impl Fn(&str) -> usize + Sync) {
 fn pipeline_clean_payloads(bencher: Bencher) {
     let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
     over_clean_payloads(bencher, |p| pipeline.run(p).tail.len());
+}
+
+/// What ingest adds after the pipeline: the fingerprint of each payload's highlights (or its
+/// tail's last lines), against `pipeline_clean_payloads` in the same run.
+#[divan::bench(sample_count = 50)]
+fn fingerprint_clean_payloads(bencher: Bencher) {
+    let pipeline = Pipeline::new(&Options::default()).expect("pipeline");
+    let processed: Vec<citail::Processed> = citail_tests::clean_payloads()
+        .iter()
+        .map(|p| pipeline.run(p))
+        .collect();
+    bencher
+        .counter(divan::counter::ItemsCount::new(processed.len()))
+        .bench(|| {
+            processed
+                .iter()
+                .map(|p| {
+                    citail::fingerprint("test", black_box(&p.highlights), black_box(&p.tail))
+                        .map_or(0, |f| f.len())
+                })
+                .sum::<usize>()
+        });
 }
 
 /// The pipeline's stages one by one on the same payloads: normalising.

@@ -345,3 +345,61 @@ struct Legacy {
     original_lines: u64,
     tail_bytes: u64,
 }
+
+#[test]
+fn a_retry_loop_shares_one_read_and_a_stopped_read_calls_nothing_new() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(
+        dir.path().join("loop.redb"),
+        Options::default().durable(false),
+    )
+    .expect("open");
+    let at = |n: u64| 1_000_000 + n;
+    // Another commit failed this way first; then a retry loop posts the same failure 2,100
+    // times on one commit, each a run of its own.
+    post(&store, 1, "main", 1, PANIC, at(0));
+    let looping = sha(2);
+    for run in 0..2_100u64 {
+        let run_id = format!("loop-{run}");
+        let log = NewLog {
+            repo: "acme/app",
+            run_id: &run_id,
+            job_id: "1",
+            step_name: "test",
+            head_sha: &looping,
+            conclusion: "failure",
+            log_tail: PANIC,
+            git_ref: Some("feature/x"),
+            ..Default::default()
+        };
+        store.ingest_at(&log, at(1 + run)).expect("ingest");
+    }
+    let now = at(10_000);
+    let newest = store
+        .recent_logs_for_at("acme/app", &looping, now, 50)
+        .expect("rows");
+    let history = store.history_at(&newest, now).expect("history");
+    assert_eq!(history.len(), 50);
+    // The newest 2,000 entries are all the loop's: the read stops before it reaches main's row,
+    // says so, and does not call the failure new.
+    for h in &history {
+        assert_eq!(
+            (h.other_commits, h.other_commits_capped),
+            (0, true),
+            "{h:?}"
+        );
+        assert!(!h.is_new());
+    }
+    let block = citail::render_prompt_block_with(
+        &newest,
+        &citail::PromptContext {
+            history,
+            ..Default::default()
+        },
+        64 * 1024,
+    );
+    assert!(
+        !block.contains("_History: new"),
+        "a stopped read is not 'new'"
+    );
+}

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::model::{CiLog, FailureHistory, SeenOn};
 use crate::storage::layout::{RowValue, BY_FINGERPRINT, ROWS};
 use redb::{ReadOnlyTable, ReadTransaction};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 /// Index entries read per row, newest first; past it the count of other commits is a lower
@@ -53,13 +54,9 @@ pub(crate) fn history(
         };
         let repo = row.repo.as_str();
         let key = (repo, fingerprint, row.head_sha.as_str());
-        if !scans.contains_key(&key) {
-            let scan = scan(&index, &values, key, cutoff)?;
-            scans.insert(key, scan);
-        }
-        let Some(scan) = scans.get(&key) else {
-            out.push(found);
-            continue;
+        let scan = match scans.entry(key) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => slot.insert(scan(&index, &values, key, cutoff)?),
         };
         found.other_commits = scan.commits.len() as u64;
         found.other_commits_capped = scan.capped;

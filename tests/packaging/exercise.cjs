@@ -28,8 +28,11 @@ async function exercise(citail, http, label) {
     const rows = await store.logsFor(REPO, SHA)
     assert.equal(rows.length, 1)
     assert.match(rows[0].log_tail, /test parse \.\.\. FAILED/)
-    const block = citail.renderPromptBlock(rows)
+    const history = await store.historyFor(rows)
+    assert.equal(history[0].is_new, true)
+    const block = citail.renderPromptBlock(rows, { history })
     assert.match(block, /```[\s\S]*test parse \.\.\. FAILED[\s\S]*```/)
+    assert.match(block, /_History: new: /)
     const base = 'Fix the failing CI run.\n'
     assert.equal(await http.buildFixCiPrompt(store, base, REPO, SHA), base + block)
     assert.equal(await http.buildFixCiPrompt(store, base, REPO, 'f'.repeat(40)), base)

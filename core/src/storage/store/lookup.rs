@@ -164,9 +164,9 @@ impl Store {
     /// What the store remembers of each row's failure at `now_ms` (one [`FailureHistory`] per
     /// row, in their order): the other commits of the repository whose step failed the same
     /// way (the first, the newest, their branches, the newest on the row's own branch) and the
-    /// earlier attempts of its run that did. Reads the `by_fingerprint` index, at most
-    /// [`MAX_MATCHES`](crate::storage::history::MAX_MATCHES) entries and one row value per
-    /// commit per row; no tail.
+    /// earlier attempts of its run that did. Reads the `by_fingerprint` index: at most 2,000
+    /// entries per fingerprint and commit (a retry loop's rows share the read) and one row value
+    /// per other commit; no tail.
     ///
     /// # Errors
     /// As [`Store::logs_for_at`], for each row's `repo` and `head_sha`.

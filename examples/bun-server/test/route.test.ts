@@ -227,6 +227,43 @@ describe('GET /internal/ci-log (the read route)', () => {
   })
 })
 
+describe('failure memory through the route', () => {
+  // main fails at c1; the branch's c2 fails the same way; c3 fails another way; c3's re-run
+  // attempt fails like its first attempt.
+  const C1 = '1'.repeat(40)
+  const C2 = '2'.repeat(40)
+  const C3 = '3'.repeat(40)
+  const failing = "running 3 tests\nthread 'parse::empty' panicked at src/parse.rs:41:9:\nindex out of bounds\n"
+  const other = "running 3 tests\nthread 'format::wide' panicked at src/format.rs:12:5:\nassertion failed: width < 80\n"
+  const read = async (sha: string) => {
+    const res = await fetch(`${h.url}/internal/ci-log?repo=${REPO}&head_sha=${sha}`, { headers: { authorization: `Bearer ${h.token}` } })
+    expect(res.status).toBe(200)
+    return (await res.json()) as { rows: { id: number }[]; history: Record<string, unknown>[]; prompt: string }
+  }
+
+  test('the same failure on main, on a re-run, and a new one', async () => {
+    const post = async (body: Record<string, unknown>) => expect((await h.post(JSON.stringify(payload({ step_name: 'memory', ...body })))).status).toBe(201)
+    await post({ head_sha: C1, ref: 'main', run_id: 'm1', log_tail: failing })
+    await post({ head_sha: C2, ref: 'refs/heads/feature/x', run_id: 'b2', log_tail: failing.replace('41:9', '44:9') })
+    await post({ head_sha: C3, ref: 'feature/x', run_id: 'b3', run_attempt: 1, log_tail: other })
+    await post({ head_sha: C3, ref: 'feature/x', run_id: 'b3', run_attempt: '2', log_tail: other })
+
+    const c2 = await read(C2)
+    expect(c2.history).toHaveLength(1)
+    expect(c2.history[0]).toMatchObject({ other_commits: 1, refs: ['main'], is_new: false })
+    expect(c2.prompt).toContain('_History: the same failure on 1 other commit: `1111111` (`main`, ')
+    const prompt = await buildFixCiPrompt(h.store, 'base', REPO, C2)
+    expect(prompt).toBe(`base${c2.prompt}`)
+
+    const c3 = await read(C3)
+    expect(c3.rows).toHaveLength(2)
+    expect(c3.history.map((x) => [x.is_new, x.earlier_attempts])).toEqual([[true, 0], [false, 1]])
+    expect(c3.prompt).toContain('_History: new: no other commit of this repository failed this way._')
+    expect(c3.prompt).toContain('1 earlier attempt of this run failed the same way')
+    expect(c3.prompt).not.toContain('`1111111`')
+  })
+})
+
 describe('start-up on a damaged store file', () => {
   test('moves it aside, logs it at error level and serves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'citail-damaged-'))

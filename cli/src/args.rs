@@ -42,6 +42,17 @@ token comes from CITAIL_TOKEN or --token-file, never from the command line."
     )]
     Show(ShowArgs),
 
+    /// What the store remembers of each failed step of a commit: the same failure on other
+    /// commits (first, newest, their branches), on this branch before, on earlier attempts of
+    /// the run, or new.
+    #[command(
+        after_help = "Examples:\n  citail history ci-logs.redb acme/widgets 0123abc…\n  \
+CITAIL_TOKEN=… citail history --url http://127.0.0.1:8787 acme/widgets 0123abc… --json\n\n\
+Two failures are the same when their fingerprints are: the same failure lines of the same step, \
+times, numbers and ids aside (see docs/memory.md)."
+    )]
+    History(HistoryArgs),
+
     /// Store a log read from stdin through the same pipeline as the route (normalise, redact,
     /// highlight, truncate).
     #[command(
@@ -129,6 +140,28 @@ pub struct ShowArgs {
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// Retention: rows older than this are not shown. Match the server's setting.
+    #[arg(long, value_parser = parse_retention_ms, default_value = "14d")]
+    pub retention: u64,
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// FILE REPO SHA, or with --url only REPO SHA.
+    #[arg(value_name = "[FILE] REPO SHA", num_args = 2..=3, required = true)]
+    pub args: Vec<String>,
+    /// Ask the running server at this address instead of opening a file.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// With --url: read the bearer token from this file (else from CITAIL_TOKEN).
+    #[arg(long, requires = "url")]
+    pub token_file: Option<PathBuf>,
+    /// Most rows read, the newest (as the dispatch does).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Retention: rows older than this are not counted. Match the server's setting.
     #[arg(long, value_parser = parse_retention_ms, default_value = "14d")]
     pub retention: u64,
     /// Print JSON for scripts instead of text for people.

@@ -12,6 +12,9 @@ pub struct RouteAnswer {
     pub rows: Vec<citail::CiLog>,
     /// The block a fix-CI dispatch would append; empty when there are no rows.
     pub prompt: String,
+    /// What the store remembers of each row's failure (absent from servers before schema 5).
+    #[serde(default)]
+    pub history: Vec<citail::FailureHistory>,
 }
 
 /// The bearer token: the first line of `token_file`, else `CITAIL_TOKEN`. Never an argument, so

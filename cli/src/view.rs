@@ -29,6 +29,60 @@ pub fn bytes(n: u64) -> String {
     format!("{scaled:.1} {unit} ({n} bytes)")
 }
 
+/// One row's failure memory for people: the step, then what the store remembers.
+pub fn history_text(row: &citail::CiLog, history: Option<&citail::FailureHistory>) -> String {
+    let mut out = format!("── {} · run {} · id {}", row.step_name, row.run_id, row.id);
+    if let Some(git_ref) = &row.git_ref {
+        out.push_str(&format!(" · {git_ref}"));
+    }
+    if let Some(attempt) = row.run_attempt {
+        out.push_str(&format!(" · attempt {attempt}"));
+    }
+    out.push('\n');
+    let seen = |s: &citail::SeenOn| {
+        let sha = s.head_sha.get(..7).unwrap_or(&s.head_sha);
+        match &s.git_ref {
+            Some(r) => format!("{sha} ({r}, {})", time(s.created_at)),
+            None => format!("{sha} ({})", time(s.created_at)),
+        }
+    };
+    match history {
+        Some(h) if h.fingerprint.is_some() => {
+            out.push_str(&format!(
+                "   fingerprint {}\n",
+                h.fingerprint.as_deref().unwrap_or_default()
+            ));
+            if h.is_new() {
+                out.push_str("   new: no other commit failed this way\n");
+            }
+            if h.other_commits > 0 || h.other_commits_capped {
+                let at_least = if h.other_commits_capped { "at least " } else { "" };
+                out.push_str(&format!(
+                    "   the same failure on {at_least}{} other commit(s)\n",
+                    h.other_commits
+                ));
+            }
+            if let Some(first) = &h.first {
+                out.push_str(&format!("   first:  {}\n", seen(first)));
+            }
+            if let Some(newest) = &h.newest {
+                out.push_str(&format!("   newest: {}\n", seen(newest)));
+            }
+            if let Some(branch) = &h.same_branch {
+                out.push_str(&format!("   on this branch before: {}\n", seen(branch)));
+            }
+            if h.earlier_attempts > 0 {
+                out.push_str(&format!(
+                    "   earlier attempts of this run that failed the same way: {}\n",
+                    h.earlier_attempts
+                ));
+            }
+        }
+        _ => out.push_str("   no fingerprint: nothing specific names this failure, or it was stored before schema 5\n"),
+    }
+    out
+}
+
 /// One row for people: a header line, its highlights, then the tail.
 pub fn row_text(row: &citail::CiLog) -> String {
     let mut out = format!(
@@ -40,6 +94,12 @@ pub fn row_text(row: &citail::CiLog) -> String {
         time(row.created_at),
         row.id
     );
+    if let Some(command) = &row.command {
+        out.push_str(&format!(
+            "   ran: {}\n",
+            command.lines().next().unwrap_or_default()
+        ));
+    }
     let kept = row.log_tail.len();
     if row.truncated {
         out.push_str(&format!(

@@ -654,3 +654,53 @@ fn every_subcommand_has_help_with_an_example() {
         );
     }
 }
+
+#[test]
+fn history_says_what_failed_the_same_way_elsewhere() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("memory.redb");
+    let failing = "thread 'parse::empty' panicked at src/parse.rs:41:9:\nindex out of bounds\n";
+    {
+        let store = Store::open(&path, Options::default()).expect("open");
+        for (n, git_ref, tail) in [
+            (1, "main", failing),
+            (2, "feature/x", failing),
+            (
+                3,
+                "feature/x",
+                "error[E0425]: cannot find value `x` in this scope\n",
+            ),
+        ] {
+            let head = sha(n);
+            let log = NewLog {
+                git_ref: Some(git_ref),
+                ..log(REPO, &head, "test", tail)
+            };
+            store.ingest(&log).expect("ingest");
+        }
+    }
+    let c2 = text(&citail(&["history", p(&path), REPO, &sha(2)], b"").stdout);
+    assert!(
+        c2.contains("── test · run 100 · id 2 · feature/x\n"),
+        "{c2}"
+    );
+    assert!(
+        c2.contains("the same failure on 1 other commit(s)\n"),
+        "{c2}"
+    );
+    let first = format!("   first:  {} (main, ", &sha(1)[..7]);
+    assert!(c2.contains(&first), "{c2}");
+    let c3 = text(&citail(&["history", p(&path), REPO, &sha(3)], b"").stdout);
+    assert!(
+        c3.contains("   new: no other commit failed this way\n"),
+        "{c3}"
+    );
+    let json = json(&citail(
+        &["history", p(&path), REPO, &sha(2), "--json"],
+        b"",
+    ));
+    assert_eq!(json[0]["other_commits"], 1);
+    assert_eq!(json[0]["first"]["ref"], "main");
+    let bad = citail(&["history", p(&path), REPO], b"");
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,7 +1,7 @@
 //! Reading a store: `stats`, `list`, `show` (from a file or through the server's read route).
 
 use super::{open_for_reading, print_json};
-use crate::args::{FileArgs, ListArgs, ShowArgs};
+use crate::args::{FileArgs, HistoryArgs, ListArgs, ShowArgs};
 use crate::failure::Failure;
 use crate::output::{out, outln};
 use crate::remote;
@@ -147,4 +147,45 @@ fn local_rows(
 
 fn usage(message: &str) -> Failure {
     Failure::Usage(format!("show: {message}; see `citail show --help`"))
+}
+
+/// `citail history`: each live row of (repo, sha) the dispatch reads, with what the store
+/// remembers of its failure.
+pub fn history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
+    let (rows, history) = match (args.url.as_deref(), args.args.as_slice()) {
+        (Some(url), [repo, sha]) => {
+            let token = remote::token(args.token_file.as_deref())?;
+            let answer = remote::fetch(url, &token, repo, sha)?;
+            (answer.rows, answer.history)
+        }
+        (None, [file, repo, sha]) => {
+            let file = Path::new(file);
+            let options = citail::Options::default().retention_ms(args.retention);
+            let store = open_for_reading(file, options)?;
+            let rows = store
+                .recent_logs_for(repo, sha, args.limit)
+                .map_err(|e| Failure::store(file, e))?;
+            let history = store
+                .history_at(&rows, citail::now_ms())
+                .map_err(|e| Failure::store(file, e))?;
+            (rows, history)
+        }
+        (Some(_), _) => return Err(history_usage("with --url, give REPO SHA (no FILE)")),
+        (None, _) => return Err(history_usage("give FILE REPO SHA (or --url URL REPO SHA)")),
+    };
+    if args.json {
+        print_json(&history)?;
+    } else if rows.is_empty() {
+        outln!("no live rows for this commit")?;
+    } else {
+        for row in &rows {
+            let found = history.iter().find(|h| h.id == row.id);
+            out!("{}", view::history_text(row, found))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn history_usage(message: &str) -> Failure {
+    Failure::Usage(format!("history: {message}; see `citail history --help`"))
 }

@@ -17,6 +17,7 @@ pub fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Stats(args) => inspect::stats(&args),
         Command::List(args) => inspect::list(&args),
         Command::Show(args) => inspect::show(&args),
+        Command::History(args) => inspect::history(&args),
         Command::Ingest(args) => write::ingest(&args),
         Command::Prune(args) => write::prune(&args),
         Command::Export(args) => dump::export(&args),

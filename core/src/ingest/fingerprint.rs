@@ -9,7 +9,7 @@
 //! ones. When nothing specific remains there is no fingerprint.
 //!
 //! Masked ([`mask_line`]): dates and times, durations, UUIDs, hex runs of 7+ digits (SHAs,
-//! addresses, ids), IPv4 addresses, temporary paths, the machine-specific start of absolute
+//! addresses, ids), e-mail addresses, IPv4 addresses, temporary paths, the machine-specific start of absolute
 //! paths (the last three components stay), and every standalone number (counts, line numbers,
 //! ports, PIDs). Kept: words, identifiers with digits in them (`test_case_3`, `E0425`, `TS2304`),
 //! error codes, messages, relative paths, `[REDACTED:…]` placeholders. Lines are then sorted
@@ -56,6 +56,7 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "<uuid>",
         ),
         rule(r"(?i)\b0x[0-9a-f]+\b", "<hex>"),
+        rule(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b", "<email>"),
         rule(r"(?i)\b[0-9a-f]{7,}\b", "<hexword>"),
         rule(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<ip>"),
         rule(

@@ -41,7 +41,10 @@ fn masks_what_a_rerun_varies() {
             "…/core/src/lib.rs:#:#",
         ),
         ("a defaced word stays", "a defaced word stays"),
-        ("mail to ci-bot+12@example.com failed", "mail to <email> failed"),
+        (
+            "mail to ci-bot+12@example.com failed",
+            "mail to <email> failed",
+        ),
         (
             "[REDACTED:github-token] used",
             "[REDACTED:github-token] used",

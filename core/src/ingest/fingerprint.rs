@@ -30,56 +30,48 @@ use std::sync::LazyLock;
 /// The version prefix of every fingerprint this build computes.
 pub const FINGERPRINT_VERSION: &str = "v1";
 
-/// Lines of the tail read when a step has no specific highlight.
-const TAIL_LINES: usize = 12;
+/// Lines of the tail read when a step has no highlight.
+const TAIL_LINES: usize = 8;
+
+/// Non-blank lines at the end of the tail looked at for those [`TAIL_LINES`]: a tail of short
+/// or generic lines is not masked whole.
+const TAIL_SCAN_LINES: usize = 16;
 
 /// A masked line shorter than this names nothing (`}`, `#`, `<dur>`).
 const MIN_SPECIFIC_BYTES: usize = 8;
 
-/// What a re-run varies, in the order the masks apply (earlier masks protect their text from
-/// later ones: a timestamp is one `<time>`, not three numbers).
-static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    let rule = |pattern: &str, replacement: &'static str| {
-        (
-            Regex::new(pattern).unwrap_or_else(|e| panic!("mask {pattern}: {e}")),
-            replacement,
-        )
-    };
-    vec![
-        rule(
-            r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
-            "<time>",
-        ),
-        rule(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", "<time>"),
-        rule(
-            r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-            "<uuid>",
-        ),
-        rule(r"(?i)\b0x[0-9a-f]+\b", "<hex>"),
-        rule(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b", "<email>"),
-        rule(r"(?i)\b[0-9a-f]{7,}\b", "<hexword>"),
-        rule(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<ip>"),
-        rule(
-            r"(?i)\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b",
-            "<dur>",
-        ),
-    ]
-});
-
-/// Temporary paths, masked whole before the absolute-path rule keeps the end of other paths.
-static TEMPORARY_PATH: LazyLock<Regex> = LazyLock::new(|| {
+/// What a re-run varies, in one pass (ASCII word boundaries and classes: a Unicode `\b` keeps
+/// regex's DFA off any line with a non-ASCII character, and CI logs are full of `✓` and `×`): at each position the first alternative that matches
+/// wins, so a timestamp is one `<time>`, not three numbers, and a temporary path is masked
+/// whole before the absolute-path rule keeps the end of other paths. Absolute paths are of four
+/// or more components (Unix) or three or more folders (Windows); one that continues a word or a
+/// relative path (the character before it is a word character, `.`, `~`, `/` or `-`) is left as
+/// it is.
+static MASK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:/tmp|/var/folders|/private/var|/var/tmp|/dev/shm)/\S*|(?i)[a-z]:\\\S*\\Temp\\\S*",
+        r"(?x)
+          (?P<tmp>(?:/tmp|/var/folders|/private/var|/var/tmp|/dev/shm)/\S*|(?i:[a-z]:\\\S*\\Temp\\\S*))
+        | (?P<path>(?:/[[0-9A-Za-z_].@+~-]+){4,}|[A-Za-z]:(?:\\[[0-9A-Za-z_].@+~-]+){3,})
+        | (?P<time>[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T\ ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?
+                  |(?-u:\b)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?-u:\b))
+        | (?P<uuid>(?i:(?-u:\b)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?-u:\b)))
+        | (?P<hex0x>(?i:(?-u:\b)0x[0-9a-f]+(?-u:\b)))
+        | (?P<email>(?-u:\b)[[0-9A-Za-z_].+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?-u:\b))
+        | (?P<ip>(?-u:\b)[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?::[0-9]+)?(?-u:\b))
+        | (?P<dur>(?i:(?-u:\b)[0-9]+(?:\.[0-9]+)?\ ?(?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)(?-u:\b)))
+        | (?P<hex>(?i:(?-u:\b)[0-9a-f]{7,}(?-u:\b)))
+        ",
     )
-    .unwrap_or_else(|e| panic!("temporary path: {e}"))
+    .unwrap_or_else(|e| panic!("masks: {e}"))
 });
 
-/// Absolute paths of four or more components (Unix) or three or more folders (Windows): the
-/// machine-specific start goes, the last three components stay. Group 1 is what precedes the
-/// path (it must not be part of a word or a relative path), group 2 the path.
-static ABSOLUTE_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^\w.~/-])((?:/[\w.@+~-]+){4,}|[A-Za-z]:(?:\\[\w.@+~-]+){3,})")
-        .unwrap_or_else(|e| panic!("absolute path: {e}"))
+/// Words every [`GENERIC`] verdict holds one of (any case): a line with none is not one, and
+/// skips the regex.
+static GENERIC_WORDS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["exit", "make", "error", "npm", "fail", "lifecycle"])
+        .ok()
 });
 
 /// Generic verdicts: they say that a step failed, not why.
@@ -88,18 +80,18 @@ static GENERIC: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)
         process\ completed\ with\ exit\ code
         | ^\#\#\[error\]\s*$
-        | \bexit(?:ed)?\ (?:code|status)\b[\s:=]*\#?\s*$
-        | ^(?:g?make(?:\[\#\])?:\ \*\*\*.*\berror\b)
+        | (?-u:\b)exit(?:ed)?\ (?:code|status)(?-u:\b)[\s:=]*\#?\s*$
+        | ^(?:g?make(?:\[\#\])?:\ \*\*\*.*(?-u:\b)error(?-u:\b))
         | ^error:\ (?:test\ failed|could\ not\ compile|recipe\ .*\ failed|script\ .*\ exited)
         | ^npm\ (?:err!|error)\ (?:code|errno|lifecycle|a\ complete\ log|command\ failed|path|workspace|location)
-        | ^(?:job|build|step)\ failed\b
+        | ^(?:job|build|step)\ failed(?-u:\b)
         | ^finished:\ failure
         | ^test\ result:\ failed
         | ^failures:$
         | ^error:\ process\ completed
         | ^\#\#\[error\]process
         | ^error:\ the\ process
-        | ^elifecycle\b
+        | ^elifecycle(?-u:\b)
         ",
     )
     .unwrap_or_else(|e| panic!("generic verdicts: {e}"))
@@ -130,6 +122,8 @@ pub fn fingerprint(step_name: &str, highlights: &[Highlight], tail: &str) -> Opt
         lines = tail
             .lines()
             .rev()
+            .filter(|l| !l.trim().is_empty())
+            .take(TAIL_SCAN_LINES)
             .map(mask_line)
             .filter(|l| is_specific(l))
             .take(TAIL_LINES)
@@ -154,80 +148,191 @@ pub fn fingerprint(step_name: &str, highlights: &[Highlight], tail: &str) -> Opt
 fn is_specific(masked: &str) -> bool {
     masked.len() >= MIN_SPECIFIC_BYTES
         && masked.chars().any(char::is_alphabetic)
-        && !GENERIC.is_match(masked)
+        && !(GENERIC_WORDS
+            .as_ref()
+            .is_none_or(|words| words.is_match(masked))
+            && GENERIC.is_match(masked))
 }
 
 /// A line with what a re-run varies masked, whitespace runs made one space.
 pub(crate) fn mask_line(line: &str) -> String {
-    let text = TEMPORARY_PATH.replace_all(line.trim(), "<tmp>");
-    let mut text = ABSOLUTE_PATH
-        .replace_all(&text, |caps: &regex::Captures<'_>| {
-            let lead = caps.get(1).map_or("", |m| m.as_str());
-            let path = caps.get(2).map_or("", |m| m.as_str());
-            let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-            let kept = parts
-                .get(parts.len().saturating_sub(3)..)
-                .unwrap_or_default();
-            format!("{lead}…/{}", kept.join("/"))
-        })
-        .into_owned();
-    for (pattern, replacement) in MASKS.iter() {
-        text = if *replacement == "<hexword>" {
-            // A SHA or an address has digits and letters; an all-digit run is a number (masked
-            // below), an all-letter one a word (`defaced`).
-            pattern
-                .replace_all(&text, |caps: &regex::Captures<'_>| {
-                    let word = caps.get(0).map_or("", |m| m.as_str());
-                    let digits = word.bytes().any(|b| b.is_ascii_digit());
-                    let letters = word.bytes().any(|b| b.is_ascii_alphabetic());
-                    if digits && letters {
-                        "<hex>".to_owned()
-                    } else {
-                        word.to_owned()
-                    }
-                })
-                .into_owned()
-        } else {
-            pattern.replace_all(&text, *replacement).into_owned()
-        };
+    let line = line.trim();
+    // Every mask needs a digit, a path separator or an `@`: most lines have none of them and
+    // skip the regex.
+    if !line
+        .bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'/' | b'\\' | b'@'))
+    {
+        return mask_numbers(line);
     }
-    mask_numbers(&text)
+    // `find_iter`, not captures: the kind of each match is told from its text (see `kind_of`),
+    // which costs a fraction of resolving capture groups.
+    let mut masked = String::with_capacity(line.len());
+    let mut last = 0;
+    for found in MASK.find_iter(line) {
+        masked.push_str(line.get(last..found.start()).unwrap_or_default());
+        let text = found.as_str();
+        match kind_of(text) {
+            Kind::Path => {
+                let before = line
+                    .get(..found.start())
+                    .and_then(|b| b.chars().next_back());
+                if before.is_some_and(|c| {
+                    c.is_alphanumeric() || matches!(c, '_' | '.' | '~' | '/' | '-')
+                }) {
+                    masked.push_str(text);
+                } else {
+                    let parts: Vec<&str> =
+                        text.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+                    let kept = parts
+                        .get(parts.len().saturating_sub(3)..)
+                        .unwrap_or_default();
+                    masked.push('…');
+                    for part in kept {
+                        masked.push('/');
+                        masked.push_str(part);
+                    }
+                }
+            }
+            Kind::Masked(placeholder) => masked.push_str(placeholder),
+            Kind::Kept => masked.push_str(text),
+        }
+        last = found.end();
+    }
+    masked.push_str(line.get(last..).unwrap_or_default());
+    mask_numbers(&masked)
 }
 
+/// What a [`MASK`] match is, told from its text in the order of the pattern's alternatives.
+enum Kind {
+    Path,
+    Masked(&'static str),
+    Kept,
+}
+
+fn kind_of(text: &str) -> Kind {
+    let bytes = text.as_bytes();
+    let lower = text.to_ascii_lowercase();
+    if [
+        "/tmp/",
+        "/var/folders/",
+        "/private/var/",
+        "/var/tmp/",
+        "/dev/shm/",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+        || lower.contains("\\temp\\")
+    {
+        return Kind::Masked("<tmp>");
+    }
+    if bytes.first() == Some(&b'/') || bytes.get(1..3) == Some(b":\\".as_slice()) {
+        return Kind::Path;
+    }
+    if text.contains('@') {
+        return Kind::Masked("<email>");
+    }
+    if lower.starts_with("0x") {
+        return Kind::Masked("<hex>");
+    }
+    let dash_at = |i: usize| bytes.get(i) == Some(&b'-');
+    if bytes.len() == 36 && dash_at(8) && dash_at(13) && dash_at(18) && dash_at(23) {
+        return Kind::Masked("<uuid>");
+    }
+    let numeric = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let host = text.split(':').next().unwrap_or_default();
+    if host.bytes().filter(|&b| b == b'.').count() == 3 && numeric(host) {
+        return Kind::Masked("<ip>");
+    }
+    if text.contains(':') || (dash_at(4) && dash_at(7)) {
+        return Kind::Masked("<time>");
+    }
+    let digits_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ' '))
+        .unwrap_or(text.len());
+    if digits_end > 0 && digits_end < text.len() && bytes.first().is_some_and(u8::is_ascii_digit) {
+        let unit = lower.get(digits_end..).unwrap_or_default();
+        if DURATION_UNITS.contains(&unit) {
+            return Kind::Masked("<dur>");
+        }
+    }
+    // A hex word: a SHA or an address has digits and letters; an all-digit run is a number
+    // (masked below), an all-letter one a word (`defaced`).
+    if bytes.iter().any(u8::is_ascii_digit) && bytes.iter().any(u8::is_ascii_alphabetic) {
+        Kind::Masked("<hex>")
+    } else {
+        Kind::Kept
+    }
+}
+
+/// The units of the `dur` alternative of [`MASK`].
+const DURATION_UNITS: [&str; 17] = [
+    "ns", "µs", "us", "ms", "s", "sec", "secs", "second", "seconds", "m", "min", "mins", "minute",
+    "minutes", "h", "hour", "hours",
+];
+
 /// Standalone numbers (`42`, `3.14`) become `#`; digits inside a word (`test_3`, `E0425`, `v2`,
-/// `64bit`) stay. Whitespace runs become one space.
+/// `64bit`) stay. Whitespace runs become one space; the result is trimmed. A byte loop: ASCII
+/// digits, letters and whitespace decide everything, and every other byte (UTF-8 included) is
+/// copied as it is.
 fn mask_numbers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut previous: Option<char> = None;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if c.is_ascii_digit() && !previous.is_some_and(is_word_char) {
-            let run = rest
-                .find(|d: char| !(d.is_ascii_digit() || d == '.'))
-                .unwrap_or(rest.len());
-            let number = rest.get(..run).unwrap_or(rest).trim_end_matches('.');
-            let after = rest.get(number.len()..).unwrap_or_default();
-            if after.chars().next().is_some_and(is_word_char) {
-                out.push_str(number);
-                previous = number.chars().last();
-            } else {
-                out.push('#');
-                previous = Some('#');
+    let bytes = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    // Whether the character ending before (starting at) byte `at` is part of a word; a
+    // non-ASCII one is decoded (`é3` is a word, `✓ 3` and `×3` are not).
+    let word_before = |at: usize| match at.checked_sub(1).and_then(|p| bytes.get(p)) {
+        None => false,
+        Some(&p) if p < 0x80 => p.is_ascii_alphanumeric() || p == b'_',
+        Some(_) => text
+            .get(..at)
+            .and_then(|t| t.chars().next_back())
+            .is_some_and(is_word_char),
+    };
+    let word_at = |at: usize| match bytes.get(at) {
+        None => false,
+        Some(&n) if n < 0x80 => n.is_ascii_alphanumeric() || n == b'_',
+        Some(_) => text
+            .get(at..)
+            .and_then(|t| t.chars().next())
+            .is_some_and(is_word_char),
+    };
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_digit() && !word_before(i) {
+            let mut end = i;
+            while bytes
+                .get(end)
+                .is_some_and(|&d| d.is_ascii_digit() || d == b'.')
+            {
+                end += 1;
             }
-            rest = after;
+            // A trailing `.` ends a sentence, not the number.
+            while end > i + 1 && bytes.get(end - 1) == Some(&b'.') {
+                end -= 1;
+            }
+            if word_at(end) {
+                // `3rd`, `64bit`: part of a word, kept as written.
+                out.extend_from_slice(bytes.get(i..end).unwrap_or_default());
+            } else {
+                out.push(b'#');
+            }
+            i = end;
             continue;
         }
-        if c.is_whitespace() {
-            if !out.ends_with(' ') {
-                out.push(' ');
+        if b.is_ascii_whitespace() {
+            if out.last().is_some_and(|&l| l != b' ') {
+                out.push(b' ');
             }
         } else {
-            out.push(c);
+            out.push(b);
         }
-        previous = Some(c);
-        rest = rest.get(c.len_utf8()..).unwrap_or_default();
+        i += 1;
     }
-    out.trim().to_owned()
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    // Only ASCII bytes were added or dropped, at ASCII positions: the UTF-8 stays whole.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn is_word_char(c: char) -> bool {
